@@ -1,0 +1,104 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Styrbord: five message-driven services sharing one domain model and the kits in Shared/.
+// Layout and the reasons behind it: docs/architecture.md.
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "styrbord",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Domain", targets: ["Domain"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Messaging", targets: ["Messaging"]),
+        .library(name: "Persistence", targets: ["Persistence"]),
+        .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .executable(name: "styrbord-bench", targets: ["KitBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
+    ],
+    targets: [
+        // C bridges: module map + shim.h, flags from pkg-config.
+        .systemLibrary(
+            name: "CRdKafka", path: "Shared/CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+
+        .target(name: "Domain", path: "Shared/Domain", swiftSettings: strict),
+        .target(name: "Blocking", path: "Shared/Blocking", swiftSettings: strict),
+        .target(
+            name: "Contracts", dependencies: ["Domain"], path: "Shared/Contracts",
+            swiftSettings: strict),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "CRdKafka", "Blocking",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Messaging", swiftSettings: strict),
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "CLibPQ", "Blocking",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Persistence", swiftSettings: strict),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "Contracts", "Messaging", "Persistence",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ],
+            path: "Shared/ServiceKit",
+            resources: [.copy("Resources/Migrations")],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "KitBenchmark",
+            dependencies: [
+                "Messaging", "Persistence",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/KitBenchmark", swiftSettings: strict),
+
+        // A small process the integration tests start and kill (migrations from two
+        // processes at once, an outbox relay killed between publish and mark-sent).
+        .executableTarget(
+            name: "KitProbe",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/KitProbe", swiftSettings: strict),
+
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
+        .testTarget(
+            name: "ContractsTests", dependencies: ["Contracts", "ServiceKit"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "Messaging", "Persistence", "ServiceKit", "Contracts", "KitProbe",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,180 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Metrics
+import Persistence
+import ServiceLifecycle
+
+/// Thrown by an event handler when an event can never be applied (its data does not
+/// match the contract, it refers to something that cannot exist): the event goes to the
+/// dead-letter topic with this reason and the partition moves on.
+public struct EventRejected: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// Applies one event inside the consumer's transaction. Write state changes and any
+/// outgoing events (through `Outbox.enqueue`) on `connection`.
+public typealias EventHandler = @Sendable (_ event: CloudEvent, _ connection: PostgresConnection) async throws -> Void
+
+/// Consumes topics as one consumer group and applies each event exactly once.
+///
+/// Per record: decode the CloudEvent from the headers (undecodable → dead-letter topic);
+/// then, in one database transaction, insert the event id into `inbox` (`ON CONFLICT DO
+/// NOTHING`: a redelivery stops here) and run the handler. Only after the transaction
+/// committed is the offset marked and committed. A handler that throws `EventRejected`
+/// sends the record to the dead-letter topic with the reason; any other error (database
+/// down, say) is retried with backoff without skipping the record.
+public struct InboxConsumer: Service {
+    public struct Options: Sendable {
+        public var batchSize: Int = 200
+        public var pollTimeout: Duration = .milliseconds(100)
+        public var initialBackoff: Duration = .milliseconds(100)
+        public var maximumBackoff: Duration = .seconds(5)
+        public init() {}
+    }
+
+    /// Where records that cannot be applied go, with the reason in the `dlq-reason` header.
+    public let deadLetterTopic: String
+    private let name: String
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let pool: PostgresPool
+    private let handler: EventHandler
+    private let options: Options
+    private let logger: Logger
+    private let applied: Counter
+    private let duplicates: Counter
+    private let deadLettered: Counter
+
+    /// - Parameters:
+    ///   - name: the consumer's name, also its inbox key and the Kafka group id.
+    public init(
+        name: String, consumer: KafkaConsumer, producer: KafkaProducer, pool: PostgresPool,
+        deadLetterTopic: String, options: Options = Options(), logger: Logger, handler: @escaping EventHandler
+    ) {
+        self.name = name
+        self.consumer = consumer
+        self.producer = producer
+        self.pool = pool
+        self.deadLetterTopic = deadLetterTopic
+        self.options = options
+        self.logger = logger
+        self.handler = handler
+        self.applied = Counter(label: "styrbord_events_applied_total", dimensions: [("consumer", name)])
+        self.duplicates = Counter(label: "styrbord_events_duplicate_total", dimensions: [("consumer", name)])
+        self.deadLettered = Counter(label: "styrbord_events_dead_lettered_total", dimensions: [("consumer", name)])
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await loop() }
+        } catch is CancellationError {
+        }
+        await consumer.close()
+    }
+
+    private func loop() async throws {
+        while !Task.isCancelled {
+            let batch = await consumer.poll(maxMessages: options.batchSize, timeout: options.pollTimeout)
+            if batch.isEmpty { continue }
+            var done: [KafkaMessage] = []
+            for message in batch {
+                do {
+                    try await processWithRetry(message)
+                    done.append(message)
+                } catch is CancellationError {
+                    // Stop here: what was applied is marked and committed below; the rest
+                    // is delivered again to whoever owns the partition next.
+                    break
+                }
+            }
+            await consumer.markProcessed(done)
+            try await commitWithRetry()
+            if done.count < batch.count { break }
+        }
+    }
+
+    private func processWithRetry(_ message: KafkaMessage) async throws {
+        var backoff = options.initialBackoff
+        while true {
+            do {
+                try await process(message)
+                return
+            } catch let error where !(error is CancellationError) {
+                logger.warning(
+                    "applying an event failed; retrying",
+                    metadata: ["error": "\(error)", "topic": "\(message.topic)", "partition": "\(message.partition)",
+                               "offset": "\(message.offset)"])
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, options.maximumBackoff)
+            }
+        }
+    }
+
+    private func commitWithRetry() async throws {
+        var backoff = options.initialBackoff
+        while true {
+            do {
+                try await consumer.commit()
+                return
+            } catch {
+                // The effects are stored and the inbox knows the ids, so a lost commit only
+                // means harmless redelivery; keep trying, but do not stop the consumer.
+                logger.warning("offset commit failed", metadata: ["error": "\(error)"])
+                if Task.isCancelled { return }
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, options.maximumBackoff)
+            }
+        }
+    }
+
+    /// Applies one record; returns normally when it was applied, was a duplicate or went
+    /// to the dead-letter topic.
+    func process(_ message: KafkaMessage) async throws {
+        let event: CloudEvent
+        do {
+            event = try CloudEventKafkaCodec.decode(message)
+        } catch {
+            try await deadLetter(message, reason: "not a CloudEvent: \(error)")
+            return
+        }
+        do {
+            let isNew = try await pool.withTransaction { connection in
+                let inserted = try await connection.execute(
+                    """
+                    INSERT INTO inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
+                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING
+                    """, [name, event.id, event.type, message.topic, message.partition, message.offset])
+                guard inserted == 1 else { return false }
+                try await handler(event, connection)
+                return true
+            }
+            if isNew { applied.increment() } else { duplicates.increment() }
+        } catch let rejection as EventRejected {
+            try await deadLetter(message, reason: rejection.reason)
+        } catch let decoding as DecodingError {
+            try await deadLetter(message, reason: "data does not match \(event.type): \(decoding)")
+        }
+    }
+
+    /// Publishes the record unchanged to the dead-letter topic with the reason and where
+    /// it came from, and waits for the broker's acknowledgement before moving on.
+    private func deadLetter(_ message: KafkaMessage, reason: String) async throws {
+        logger.error(
+            "event sent to the dead-letter topic",
+            metadata: ["reason": "\(reason)", "topic": "\(message.topic)", "partition": "\(message.partition)",
+                       "offset": "\(message.offset)"])
+        var headers = message.headers
+        headers.append(KafkaHeader(key: "dlq-reason", text: reason))
+        headers.append(KafkaHeader(key: "dlq-consumer", text: name))
+        headers.append(KafkaHeader(key: "dlq-original-topic", text: message.topic))
+        headers.append(KafkaHeader(key: "dlq-original-partition", text: String(message.partition)))
+        headers.append(KafkaHeader(key: "dlq-original-offset", text: String(message.offset)))
+        _ = try await producer.send(
+            KafkaOutgoingMessage(topic: deadLetterTopic, key: message.key, value: message.value, headers: headers))
+        deadLettered.increment()
+    }
+}
