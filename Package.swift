@@ -98,6 +98,7 @@ let package = Package(
             dependencies: [
                 "Messaging", "Persistence", "ServiceKit", "Contracts", "KitProbe",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
     ]

@@ -33,20 +33,13 @@ public struct InitiativeID: Hashable, Sendable, Codable, CustomStringConvertible
 
 /// Identifies an organisation of the city: a förvaltning or bolag (a customer) or a
 /// supplier of common services. A short stable slug such as `utbildning` or `intraservice`.
-public struct OrganisationID: Hashable, Sendable, Codable, CustomStringConvertible,
-    ExpressibleByStringLiteral
-{
+public struct OrganisationID: Hashable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: String
 
     /// Accepts lowercase ASCII letters, digits and hyphens, 2–64 characters.
     public init?(_ rawValue: String) {
         guard Self.isValid(rawValue) else { return nil }
         self.rawValue = rawValue
-    }
-
-    public init(stringLiteral value: String) {
-        precondition(Self.isValid(value), "invalid organisation id literal: \(value)")
-        self.rawValue = value
     }
 
     public static func isValid(_ text: String) -> Bool {

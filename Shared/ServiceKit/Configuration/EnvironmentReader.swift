@@ -3,6 +3,11 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible, Equa
     public let variable: String
     public let problem: String
 
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
+
     public var description: String { "configuration: \(variable) \(problem)" }
 }
 

@@ -1,0 +1,31 @@
+import Domain
+import Foundation
+import Testing
+
+@Suite("Domain identifiers and money")
+struct IdentifierTests {
+    @Test("organisation ids accept slugs and refuse anything else")
+    func organisationIDs() {
+        #expect(OrganisationID("aldre-vard-omsorg") != nil)
+        #expect(OrganisationID("Äldre") == nil)
+        #expect(OrganisationID("a") == nil)
+        #expect(OrganisationID("with space") == nil)
+    }
+
+    @Test("initiative ids round-trip through JSON as lowercase UUID text")
+    func initiativeIDJSON() throws {
+        let id = InitiativeID()
+        let data = try JSONEncoder().encode(id)
+        #expect(String(decoding: data, as: UTF8.self) == "\"\(id.rawValue.uuidString.lowercased())\"")
+        #expect(try JSONDecoder().decode(InitiativeID.self, from: data) == id)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(InitiativeID.self, from: Data("\"nej\"".utf8)) }
+    }
+
+    @Test("staff hours become money at the hourly rate, exactly")
+    func staffCost() throws {
+        let cost = SEK.staffCost(hours: Decimal(string: "120.5")!, hourlyRate: SEK(Decimal(string: "650.10")!))
+        #expect(cost == SEK(Decimal(string: "78337.05")!))
+        let decoded = try JSONDecoder().decode(SEK.self, from: Data("\"0.1\"".utf8)) + SEK(Decimal(string: "0.2")!)
+        #expect(decoded == SEK(Decimal(string: "0.3")!))
+    }
+}

