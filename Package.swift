@@ -63,6 +63,7 @@ let package = Package(
                 "Contracts", "Messaging", "Persistence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -103,3 +104,27 @@ let package = Package(
             swiftSettings: strict),
     ]
 )
+
+// The five services: a library with everything (tests import it) and a one-file executable.
+let services: [(name: String, module: String)] = [
+    ("intake", "IntakeService"),
+    ("analysis", "AnalysisService"),
+    ("prioritisation", "PrioritisationService"),
+    ("benefits", "BenefitsService"),
+    ("notifications", "NotificationsService"),
+]
+for service in services {
+    package.targets.append(
+        .target(
+            name: service.module,
+            dependencies: ["Domain", "Contracts", "ServiceKit", "Persistence", "Messaging",
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "services/\(service.name)/Sources/\(service.module)",
+            resources: [.copy("Migrations")],
+            swiftSettings: strict))
+    package.targets.append(
+        .executableTarget(
+            name: "styrbord-\(service.name)", dependencies: [.target(name: service.module), "ServiceKit"],
+            path: "services/\(service.name)/Sources/styrbord-\(service.name)", swiftSettings: strict))
+    package.products.append(.executable(name: "styrbord-\(service.name)", targets: ["styrbord-\(service.name)"]))
+}

@@ -1,0 +1,154 @@
+import Domain
+import Foundation
+
+private let schemaBase = "https://styrbord.goteborg.se/schemas/events/"
+
+/// A need (behov) was registered and submitted for analysis. Source: intake.
+public struct NeedSubmittedV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.need.submitted.v1"
+    public static let schemaURI = schemaBase + "need.submitted.v1.json"
+
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var track: Track
+    public var title: String
+    public var description: String
+    public var category: NeedCategory
+    public var driver: NeedDriver
+    public var targetGroups: [TargetGroup]
+    public var submittedAt: Date
+
+    public init(
+        initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String, description: String,
+        category: NeedCategory, driver: NeedDriver, targetGroups: [TargetGroup], submittedAt: Date
+    ) {
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.track = track
+        self.title = title
+        self.description = description
+        self.category = category
+        self.driver = driver
+        self.targetGroups = targetGroups
+        self.submittedAt = submittedAt
+    }
+}
+
+/// An analysis case was opened for a submitted need. Source: analysis.
+public struct AnalysisOpenedV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.analysis.opened.v1"
+    public static let schemaURI = schemaBase + "analysis.opened.v1.json"
+
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var track: Track
+    public var title: String
+    /// Who analyses: the organisation itself (track 1) or the supplier (track 2).
+    public var analysingOrganisationId: OrganisationID
+    public var openedAt: Date
+
+    public init(
+        initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String,
+        analysingOrganisationId: OrganisationID, openedAt: Date
+    ) {
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.track = track
+        self.title = title
+        self.analysingOrganisationId = analysingOrganisationId
+        self.openedAt = openedAt
+    }
+}
+
+/// The analysis is complete: a minimal cost and benefit summary. Source: analysis.
+public struct AnalysisCompletedV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.analysis.completed.v1"
+    public static let schemaURI = schemaBase + "analysis.completed.v1.json"
+
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var track: Track
+    public var title: String
+    public var analysingOrganisationId: OrganisationID
+    public var summary: AnalysisSummary
+    public var completedAt: Date
+
+    public init(
+        initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String,
+        analysingOrganisationId: OrganisationID, summary: AnalysisSummary, completedAt: Date
+    ) {
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.track = track
+        self.title = title
+        self.analysingOrganisationId = analysingOrganisationId
+        self.summary = summary
+        self.completedAt = completedAt
+    }
+}
+
+/// A decision on an initiative (prioriterad / uppskjuten / avslagen). Source: prioritisation.
+public struct DecisionMadeV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.decision.made.v1"
+    public static let schemaURI = schemaBase + "decision.made.v1.json"
+
+    public var decisionId: UUID
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var track: Track
+    public var title: String
+    public var outcome: DecisionOutcome
+    public var financingType: FinancingType?
+    public var decidingBody: DecidingBody
+    public var rationale: String
+    /// The meeting date (YYYY-MM-DD).
+    public var decidedOn: String
+    public var followedBySLK: Bool
+
+    public init(
+        decisionId: UUID, initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String,
+        outcome: DecisionOutcome, financingType: FinancingType?, decidingBody: DecidingBody, rationale: String,
+        decidedOn: String, followedBySLK: Bool
+    ) {
+        self.decisionId = decisionId
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.track = track
+        self.title = title
+        self.outcome = outcome
+        self.financingType = financingType
+        self.decidingBody = decidingBody
+        self.rationale = rationale
+        self.decidedOn = decidedOn
+        self.followedBySLK = followedBySLK
+    }
+}
+
+/// A benefit realisation plan (nyttorealiseringsplan) was created for a prioritised
+/// initiative, empty until the benefit owners fill it. Source: benefits.
+public struct BenefitPlanCreatedV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.benefit-plan.created.v1"
+    public static let schemaURI = schemaBase + "benefit-plan.created.v1.json"
+
+    public var planId: UUID
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var title: String
+    public var createdAt: Date
+
+    public init(planId: UUID, initiativeId: InitiativeID, organisationId: OrganisationID, title: String, createdAt: Date) {
+        self.planId = planId
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.title = title
+        self.createdAt = createdAt
+    }
+}
+
+/// All event contracts, for the catalogue and schema tests.
+public enum EventCatalogue {
+    public static let all: [any EventPayload.Type] = [
+        NeedSubmittedV1.self, AnalysisOpenedV1.self, AnalysisCompletedV1.self, DecisionMadeV1.self,
+        BenefitPlanCreatedV1.self,
+    ]
+}

@@ -1,0 +1,71 @@
+import Logging
+import Messaging
+
+/// Everything a Styrbord service reads from its environment. The same variable names
+/// serve every service: each runs in its own process or container with its own values.
+/// `docs/configuration.md` lists them with meanings and defaults.
+public struct ServiceConfiguration: Sendable {
+    public var service: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var databaseURL: String
+    public var schema: String
+    public var poolSize: Int
+    public var migrateOnStart: Bool
+    public var kafka: KafkaConfiguration
+    public var topicPartitions: Int
+    public var topicReplicationFactor: Int
+    public var outboxIdleMilliseconds: Int
+    public var logLevel: Logger.Level
+
+    /// Deployment profile: `local` tunes Kafka for the Tansu broker (short group timeouts,
+    /// short fetch wait); `production` keeps librdkafka's defaults.
+    public enum KafkaProfile: String, Sendable, CaseIterable {
+        case local, production
+    }
+
+    /// Reads and validates; throws naming the first bad variable.
+    public static func load(service: String, defaultPort: Int, environment: [String: String])
+        throws(ConfigurationError) -> ServiceConfiguration
+    {
+        var reader = EnvironmentReader(environment)
+        let configuration = read(service: service, defaultPort: defaultPort, from: &reader)
+        try reader.validate()
+        return configuration
+    }
+
+    /// Every variable with its meaning and default, for the generated reference.
+    public static func declarations(service: String, defaultPort: Int) -> [EnvironmentReader.Declaration] {
+        var reader = EnvironmentReader([:])
+        _ = read(service: service, defaultPort: defaultPort, from: &reader)
+        return reader.declared
+    }
+
+    private static func read(service: String, defaultPort: Int, from env: inout EnvironmentReader) -> ServiceConfiguration {
+        let host = env.string("STYRBORD_HTTP_HOST", default: "0.0.0.0", "address the HTTP API listens on")
+        let port = env.int("STYRBORD_HTTP_PORT", default: defaultPort, in: 1...65535, "port the HTTP API listens on")
+        let databaseURL = env.string(
+            "STYRBORD_DATABASE_URL", default: "",
+            "libpq connection string or URI of the service's database role; empty: PG* variables, .pgpass and service files",
+            secret: true)
+        let schema = env.string("STYRBORD_DATABASE_SCHEMA", default: service, "the PostgreSQL schema the service owns")
+        let poolSize = env.int("STYRBORD_DATABASE_POOL_SIZE", default: 10, in: 1...500, "most database sessions open at once")
+        let migrate = env.bool("STYRBORD_MIGRATE_ON_START", default: true, "apply pending migrations at start (false: run the `migrate` command as a separate step)")
+        let brokers = env.string("STYRBORD_KAFKA_BROKERS", default: "127.0.0.1:59092", "Kafka bootstrap servers, comma-separated")
+        let profile = env.choice("STYRBORD_KAFKA_PROFILE", default: KafkaProfile.production, "Kafka client tuning: local (Tansu) or production")
+        let partitions = env.int("STYRBORD_TOPIC_PARTITIONS", default: 6, in: 1...1000, "partitions of topics the service creates")
+        let replication = env.int("STYRBORD_TOPIC_REPLICATION_FACTOR", default: 1, in: 1...10, "replication factor of topics the service creates (3 in production)")
+        let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 20, in: 1...60_000, "outbox relay pause when there is nothing to publish")
+        let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
+        var kafka: KafkaConfiguration = switch profile {
+        case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")
+        case .production: KafkaConfiguration(bootstrapServers: brokers, clientID: "styrbord-\(service)")
+        }
+        kafka.properties = KafkaConfiguration.properties(
+            fromEnvironment: env.withPrefix("STYRBORD_RDKAFKA_"), prefix: "STYRBORD_RDKAFKA_")
+        return ServiceConfiguration(
+            service: service, httpHost: host, httpPort: port, databaseURL: databaseURL, schema: schema, poolSize: poolSize,
+            migrateOnStart: migrate, kafka: kafka, topicPartitions: partitions, topicReplicationFactor: replication,
+            outboxIdleMilliseconds: idle, logLevel: level)
+    }
+}

@@ -1,0 +1,17 @@
+import Contracts
+import Domain
+import Persistence
+
+extension Outbox {
+    /// Wraps a contract payload in a CloudEvent about `initiative` and adds it to the
+    /// outbox in the caller's transaction; the initiative id is the Kafka key.
+    @discardableResult
+    public static func enqueue<Payload: EventPayload>(
+        _ payload: Payload, about initiative: InitiativeID, topic: String, source: String,
+        on connection: PostgresConnection
+    ) async throws -> CloudEvent {
+        let event = try CloudEvent(payload, source: source, subject: initiative.description)
+        try await enqueue(event, topic: topic, key: initiative.description, on: connection)
+        return event
+    }
+}
