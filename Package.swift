@@ -128,3 +128,9 @@ for service in services {
             path: "services/\(service.name)/Sources/styrbord-\(service.name)", swiftSettings: strict))
     package.products.append(.executable(name: "styrbord-\(service.name)", targets: ["styrbord-\(service.name)"]))
 }
+
+package.targets.append(
+    .testTarget(
+        name: "EndToEndTests",
+        dependencies: ["Persistence", .product(name: "Logging", package: "swift-log")] + services.map { .target(name: "styrbord-\($0.name)") },
+        swiftSettings: strict))

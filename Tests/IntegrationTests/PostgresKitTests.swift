@@ -62,7 +62,7 @@ struct PostgresKitTests {
                 throw Boom()
             }
         }
-        try await pool.withTransaction { try await $0.execute("INSERT INTO t VALUES ($1)", [2]) }
+        _ = try await pool.withTransaction { try await $0.execute("INSERT INTO t VALUES ($1)", [2]) }
         let values = try await pool.withConnection { try await $0.query("SELECT v FROM t ORDER BY v") }
         #expect(try values.map { try $0.decode("v", as: Int.self) } == [2])
     }
@@ -72,7 +72,7 @@ struct PostgresKitTests {
         let pool = TestStack.pool(maximumConnections: 1)
         defer { pool.close() }
         do {
-            try await pool.withConnection { try await $0.query("SELECT * FROM no_such_table") }
+            _ = try await pool.withConnection { try await $0.query("SELECT * FROM no_such_table") }
             Issue.record("expected an error")
         } catch let error as PostgresError {
             #expect(error.kind == .server)
@@ -136,7 +136,7 @@ struct PostgresKitTests {
             logger: TestStack.logger)
         defer { pool.close() }
         do {
-            try await pool.withConnection { try await $0.query("SELECT 1") }
+            _ = try await pool.withConnection { try await $0.query("SELECT 1") }
             Issue.record("expected an error")
         } catch let error as PostgresError {
             #expect(error.kind == .connection)

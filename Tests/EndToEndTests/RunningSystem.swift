@@ -1,0 +1,231 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The five service processes started from the built executables against a database of
+/// their own (provisioned by scripts/provision-db.sh) and a Tansu broker of their own, so
+/// tests neither see nor disturb anything else on the local stack.
+final class RunningSystem: @unchecked Sendable {
+    static let services = ["intake", "analysis", "prioritisation", "benefits", "notifications"]
+
+    let database: String
+    let brokerPort: Int
+    let ports: [String: Int]
+    let logDirectory: URL
+    private let lock = NSLock()
+    private var processes: [String: Process] = [:]
+    private var broker: Process?
+
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var pgPort: String { environment["STYRBORD_PG_PORT"] ?? "55432" }
+    static var productsDirectory: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    init() async throws {
+        database = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
+        brokerPort = try freePort()
+        var ports: [String: Int] = [:]
+        for service in Self.services { ports[service] = try freePort() }
+        self.ports = ports
+        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("styrbord-\(database)")
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        let provision = try run("/usr/bin/env", ["bash", "scripts/provision-db.sh", database])
+        guard provision.status == 0 else { throw SystemError("provisioning failed: \(provision.output)") }
+        try startBroker()
+        for service in Self.services { try start(service) }
+        for service in Self.services { try await waitUntilReady(service) }
+    }
+
+    func url(_ service: String, _ path: String) -> URL {
+        URL(string: "http://127.0.0.1:\(ports[service] ?? 0)\(path)")!
+    }
+
+    var adminDatabaseURL: String { "postgresql://postgres@127.0.0.1:\(Self.pgPort)/\(database)" }
+
+    func databaseURL(asRoleOf service: String) -> String {
+        "postgresql://styrbord_\(service)@127.0.0.1:\(Self.pgPort)/\(database)"
+    }
+
+    private func startBroker() throws {
+        let tansu = try Self.tansuPath()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tansu)
+        process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(brokerPort)",
+                             "--advertised-listener-url", "tcp://127.0.0.1:\(brokerPort)", "--storage-engine", "memory://tansu/"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        broker = process
+    }
+
+    /// Starts one service process.
+    func start(_ service: String) throws {
+        let process = Process()
+        process.executableURL = Self.productsDirectory.appendingPathComponent("styrbord-\(service)")
+        process.arguments = ["serve"]
+        var environment = Self.environment
+        environment["STYRBORD_HTTP_HOST"] = "127.0.0.1"
+        environment["STYRBORD_HTTP_PORT"] = String(ports[service] ?? 0)
+        environment["STYRBORD_DATABASE_URL"] = databaseURL(asRoleOf: service)
+        environment["STYRBORD_KAFKA_BROKERS"] = "127.0.0.1:\(brokerPort)"
+        environment["STYRBORD_KAFKA_PROFILE"] = "local"
+        environment["STYRBORD_TOPIC_PARTITIONS"] = "3"
+        environment["STYRBORD_LOG_LEVEL"] = "info"
+        process.environment = environment
+        let log = logDirectory.appendingPathComponent("\(service).log")
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        lock.withLock { processes[service] = process }
+    }
+
+    /// Kills a service outright (SIGKILL), as a crash or an OOM kill would.
+    func kill(_ service: String) {
+        guard let process = lock.withLock({ processes.removeValue(forKey: service) }) else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func waitUntilReady(_ service: String, timeout: Duration = .seconds(120)) async throws {
+        try await waitUntil("\(service) ready (log: \(logDirectory.path)/\(service).log)", timeout: timeout, every: .milliseconds(100)) {
+            guard lock.withLock({ processes[service]?.isRunning }) == true else {
+                throw SystemError("\(service) exited; see \(logDirectory.path)/\(service).log")
+            }
+            return (try? await HTTP.get(url(service, "/health/ready")).status) == 200
+        }
+    }
+
+    /// Stops everything: services gracefully, then the broker, then drops the database.
+    func shutDown() {
+        let running = lock.withLock { () -> [Process] in
+            defer { processes = [:] }
+            return Array(processes.values)
+        }
+        for process in running { process.terminate() }
+        for process in running {
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+        if let broker { Foundation.kill(broker.processIdentifier, SIGKILL); broker.waitUntilExit() }
+        _ = try? run("/usr/bin/env", ["psql", "-q", "-X", "postgresql://postgres@127.0.0.1:\(Self.pgPort)/postgres",
+                                      "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"])
+    }
+
+    static func tansuPath() throws -> String {
+        if let path = environment["STYRBORD_TANSU"] { return path }
+        let result = try run("/usr/bin/env", ["bash", "scripts/stack.sh", "tansu-path"])
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct SystemError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+@discardableResult
+func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw SystemError("no free port") }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func waitUntil(
+    _ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: interval)
+    }
+    if try await condition() { return }
+    throw SystemError("timed out waiting for \(what)")
+}
+
+/// A tiny JSON-over-HTTP client on URLSession.
+enum HTTP {
+    struct Reply: Sendable {
+        let status: Int
+        let body: Data
+        var json: Any? { try? JSONSerialization.jsonObject(with: body) }
+        var object: [String: Any] { json as? [String: Any] ?? [:] }
+        var contentType: String?
+    }
+
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        return URLSession(configuration: configuration)
+    }()
+
+    static func get(_ url: URL) async throws -> Reply {
+        try await send(URLRequest(url: url))
+    }
+
+    static func post(_ url: URL, _ body: [String: Any], headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        return try await send(request)
+    }
+
+    static func send(_ request: URLRequest) async throws -> Reply {
+        let (data, response) = try await session.data(for: request)
+        let http = response as? HTTPURLResponse
+        return Reply(status: http?.statusCode ?? 0, body: data, contentType: http?.value(forHTTPHeaderField: "Content-Type"))
+    }
+
+    /// Retries through connection failures and 5xx (a service being restarted) until
+    /// `accept` holds for the reply or `timeout` passes.
+    static func retrying(
+        timeout: Duration = .seconds(90), _ what: String, _ call: () async throws -> Reply, until accept: (Reply) -> Bool
+    ) async throws -> Reply {
+        let deadline = ContinuousClock.now + timeout
+        var last: String = "no attempt"
+        while ContinuousClock.now < deadline {
+            do {
+                let reply = try await call()
+                if accept(reply) { return reply }
+                last = "status \(reply.status): \(String(decoding: reply.body.prefix(300), as: UTF8.self))"
+            } catch {
+                last = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw SystemError("\(what) did not succeed: \(last)")
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import Persistence
+import Synchronization
+import Testing
+
+/// Drives the five real service processes over HTTP only.
+@Suite("Walking skeleton end to end", .serialized)
+struct WalkingSkeletonTests {
+    static func need(_ title: String, organisation: String = "aldre-vard-omsorg", track: String) -> [String: Any] {
+        ["organisationId": organisation, "track": track, "title": title,
+         "description": "Ansökningar om trygghetslarm beslutas automatiskt; nyttan följs upp efter 6 och 12 månader.",
+         "category": "efficiency", "driver": "own-need", "targetGroups": ["residents", "employees"]]
+    }
+
+    static var completion: [String: Any] { [
+        "oneOffCost": "1200000", "annualCost": "250000", "annualBenefit": "900000", "lifetimeYears": 5, "note": "e2e"] }
+
+    static func decision(_ initiative: String) -> [String: Any] {
+        ["initiativeId": initiative, "outcome": "prioritised", "financingType": "cost-allocation",
+         "rationale": "Hög nytta och angelägenhet; genomförbar inom budgetramen.", "decidedOn": "2026-11-20"]
+    }
+
+    /// The notification kinds the model prescribes for one initiative that goes all the way.
+    static func expectedKinds(track: String) -> [String] {
+        let common = ["analysis-assigned", "need-analysed", "decision-made", "benefit-plan-created"]
+        return (track == "common"
+            ? common + ["supplier-board-informed", "proposal-awaits-ssg"]
+            : common + ["proposal-awaits-board"]).sorted()
+    }
+
+    /// Takes one need from submission to a benefit plan; every call retries through a
+    /// restarting service, and the idempotency key makes a retried submission harmless.
+    static func drive(_ system: RunningSystem, key: String, need: [String: Any]) async throws -> String {
+        let submitted = try await HTTP.retrying("submit \(key)") {
+            try await HTTP.post(system.url("intake", "/v1/needs"), need, headers: ["Idempotency-Key": key])
+        } until: { [200, 201].contains($0.status) }
+        let initiative = try #require(submitted.object["initiativeId"] as? String)
+        _ = try await HTTP.retrying("complete the analysis of \(key)") {
+            try await HTTP.post(system.url("analysis", "/v1/analyses/\(initiative)/complete"), completion)
+        } until: { $0.status == 200 }
+        _ = try await HTTP.retrying("decide \(key)") {
+            try await HTTP.post(system.url("prioritisation", "/v1/decisions"), decision(initiative))
+        } until: { [200, 201].contains($0.status) }
+        _ = try await HTTP.retrying("the benefit plan of \(key)") {
+            try await HTTP.get(system.url("benefits", "/v1/plans/\(initiative)"))
+        } until: { $0.status == 200 }
+        return initiative
+    }
+
+    static func notificationKinds(_ system: RunningSystem) async throws -> [String: [String]] {
+        var kinds: [String: [String]] = [:]
+        var cursor: String? = nil
+        repeat {
+            let query = "/v1/notifications?limit=500" + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try await HTTP.get(system.url("notifications", query)).object
+            for item in page["items"] as? [[String: Any]] ?? [] {
+                kinds[item["initiativeId"] as? String ?? "", default: []].append(item["kind"] as? String ?? "")
+            }
+            cursor = page["nextCursor"] as? String
+        } while cursor != nil
+        return kinds.mapValues { $0.sorted() }
+    }
+
+    static func count(_ system: RunningSystem, _ service: String, _ path: String) async throws -> Int {
+        var total = 0
+        var cursor: String? = nil
+        repeat {
+            let page = try await HTTP.get(system.url(service, path + "?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))).object
+            total += (page["items"] as? [Any])?.count ?? 0
+            cursor = page["nextCursor"] as? String
+        } while cursor != nil
+        return total
+    }
+
+    @Test("a need goes all the way to a benefit plan, and the right people are told")
+    func needGoesAllTheWay() async throws {
+        let system = try await RunningSystem()
+        defer { system.shutDown() }
+        for track in ["common", "organisation-specific"] {
+            let initiative = try await Self.drive(
+                system, key: "one-\(track)", need: Self.need("Automatiserade beslut om trygghetslarm (\(track))", track: track))
+            try await waitUntil("all notifications of the \(track) initiative") {
+                try await Self.notificationKinds(system)[initiative] == Self.expectedKinds(track: track)
+            }
+            let need = try await HTTP.get(system.url("intake", "/v1/needs/\(initiative)")).object
+            #expect(need["title"] as? String == "Automatiserade beslut om trygghetslarm (\(track))")
+            let analysis = try await HTTP.get(system.url("analysis", "/v1/analyses/\(initiative)")).object
+            #expect(analysis["status"] as? String == "completed")
+            let decision = try await HTTP.get(system.url("prioritisation", "/v1/decisions/\(initiative)")).object
+            #expect(decision["decidingBody"] as? String == (track == "common" ? "ssg" : "organisation-board"))
+            let plan = try await HTTP.get(system.url("benefits", "/v1/plans/\(initiative)"))
+            #expect(plan.status == 200)
+            let feed = try await HTTP.get(system.url("notifications", "/v1/notifications?initiativeId=\(initiative)&role=benefit-owner")).object
+            let item = try #require((feed["items"] as? [[String: Any]])?.first)
+            #expect((item["sv"] as? [String: Any])?["title"] as? String == "Nyttorealiseringsplan att fylla i: Automatiserade beslut om trygghetslarm (\(track))")
+        }
+    }
+
+    @Test("bad input gets problem+json and changes nothing")
+    func badInputIsRefused() async throws {
+        let system = try await RunningSystem()
+        defer { system.shutDown() }
+        var bad = Self.need("x", track: "sideways")
+        bad["targetGroups"] = []
+        let reply = try await HTTP.post(system.url("intake", "/v1/needs"), bad)
+        #expect(reply.status == 422)
+        #expect(reply.contentType == "application/problem+json")
+        let title = Self.need("ok title", track: "common")
+        let same = try await HTTP.post(system.url("intake", "/v1/needs"), title, headers: ["Idempotency-Key": "k1"])
+        var changed = title
+        changed["title"] = "another title"
+        let conflict = try await HTTP.post(system.url("intake", "/v1/needs"), changed, headers: ["Idempotency-Key": "k1"])
+        #expect(same.status == 201)
+        #expect(conflict.status == 422)
+        let decision = try await HTTP.post(system.url("prioritisation", "/v1/decisions"), Self.decision(UUID().uuidString))
+        #expect(decision.status == 422, "an initiative outside the candidate pool cannot be decided")
+        #expect(try await Self.count(system, "intake", "/v1/needs") == 1)
+    }
+
+    @Test("a service's database role cannot read another service's tables")
+    func schemasAreIsolated() async throws {
+        let system = try await RunningSystem()
+        defer { system.shutDown() }
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(connectionString: system.databaseURL(asRoleOf: "analysis")),
+            logger: .init(label: "e2e"))
+        defer { pool.close() }
+        let own = try await pool.withConnection { try await $0.query("SELECT count(*) AS n FROM analysis.analysis_cases") }
+        #expect(try own[0].decode("n", as: Int.self) == 0)
+        for table in ["intake.needs", "prioritisation.decisions", "benefits.benefit_plans", "notifications.notifications", "intake.outbox"] {
+            do {
+                _ = try await pool.withConnection { try await $0.query("SELECT * FROM \(table) LIMIT 1") }
+                Issue.record("the analysis role could read \(table)")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "42501", "\(table): \(error)")
+            }
+        }
+    }
+
+    @Test("200 needs submitted concurrently arrive exactly once at every stage while each service in turn is killed and restarted")
+    func exactlyOnceUnderLoadAndKills() async throws {
+        let system = try await RunningSystem()
+        defer { system.shutDown() }
+        let total = 200
+        let finished = Progress()
+        let tracks = (0..<total).map { $0 % 3 == 0 ? "common" : "organisation-specific" }
+
+        let initiatives = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            // The chaos: kill each service with SIGKILL once the load has reached a point,
+            // restart it at once, and wait until it is ready again.
+            group.addTask {
+                for (index, service) in RunningSystem.services.enumerated() {
+                    let threshold = (index + 1) * total / (RunningSystem.services.count + 2)
+                    try await waitUntil("\(threshold) needs through", timeout: .seconds(300)) {
+                        finished.value >= threshold
+                    }
+                    system.kill(service)
+                    try system.start(service)
+                    try await system.waitUntilReady(service)
+                }
+                return (-1, "")
+            }
+            // At most 25 needs in flight at once, 200 in all.
+            var next = 0
+            func addDriver() {
+                let index = next
+                next += 1
+                group.addTask {
+                    let initiative = try await Self.drive(
+                        system, key: "load-\(index)", need: Self.need("Behov nummer \(index) – åäö", track: tracks[index]))
+                    finished.increment()
+                    return (index, initiative)
+                }
+            }
+            for _ in 0..<25 { addDriver() }
+            var results: [Int: String] = [:]
+            for try await (index, initiative) in group where index >= 0 {
+                results[index] = initiative
+                if next < total { addDriver() }
+            }
+            return results
+        }
+
+        #expect(initiatives.count == total)
+        #expect(Set(initiatives.values).count == total, "every need got its own initiative")
+        try await waitUntil("every notification", timeout: .seconds(120)) {
+            let kinds = try await Self.notificationKinds(system)
+            return initiatives.allSatisfy { index, initiative in kinds[initiative] == Self.expectedKinds(track: tracks[index]) }
+        }
+        #expect(try await Self.count(system, "intake", "/v1/needs") == total)
+        #expect(try await Self.count(system, "analysis", "/v1/analyses") == total)
+        #expect(try await Self.count(system, "prioritisation", "/v1/candidates") == total)
+        #expect(try await Self.count(system, "benefits", "/v1/plans") == total)
+        let kinds = try await Self.notificationKinds(system)
+        let expected = tracks.map { Self.expectedKinds(track: $0).count }.reduce(0, +)
+        #expect(kinds.values.map(\.count).reduce(0, +) == expected, "no notification doubled")
+
+        // Each consumer applied each event exactly once: inbox rows equal distinct events.
+        let admin = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "e2e"))
+        defer { admin.close() }
+        let rows = try await admin.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM analysis.inbox) AS analysis_inbox,
+                       (SELECT count(*) FROM intake.outbox) AS intake_events,
+                       (SELECT count(*) FROM benefits.inbox) AS benefits_inbox,
+                       (SELECT count(*) FROM prioritisation.outbox) AS decisions,
+                       (SELECT count(*) FROM intake.outbox WHERE published_at IS NULL) AS unpublished
+                """)
+        }
+        #expect(try rows[0].decode("analysis_inbox", as: Int.self) == total)
+        #expect(try rows[0].decode("intake_events", as: Int.self) == total)
+        #expect(try rows[0].decode("benefits_inbox", as: Int.self) == total)
+        #expect(try rows[0].decode("decisions", as: Int.self) == total)
+        #expect(try rows[0].decode("unpublished", as: Int.self) == 0)
+    }
+}
+
+/// How many needs went all the way, shared between the drivers and the chaos task.
+final class Progress: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
