@@ -134,3 +134,8 @@ package.targets.append(
         name: "EndToEndTests",
         dependencies: ["Persistence", .product(name: "Logging", package: "swift-log")] + services.map { .target(name: "styrbord-\($0.name)") },
         swiftSettings: strict))
+package.targets.append(
+    .testTarget(
+        name: "ServicesTests",
+        dependencies: ["Domain", "Contracts"] + services.map { .target(name: $0.module) },
+        swiftSettings: strict))
