@@ -200,3 +200,10 @@ extension Request {
         return field.value
     }
 }
+
+extension Request {
+    /// The caller's W3C `traceparent`, which events caused by this request continue.
+    public var traceParent: String? {
+        headers.first(where: { $0.name.canonicalName == TraceParent.header })?.value
+    }
+}

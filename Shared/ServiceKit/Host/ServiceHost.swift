@@ -197,7 +197,9 @@ public enum ServiceHost {
                 pool.close()
             case "config":
                 for declaration in ServiceConfiguration.declarations(service: definition.name, defaultPort: definition.defaultPort) {
-                    print("\(declaration.name)\t\(declaration.defaultValue ?? "(required)")\t\(declaration.meaning)")
+                    let defaultValue = declaration.defaultValue.map { $0.isEmpty ? "(empty)" : $0 } ?? "(required)"
+                    let secret = declaration.isSecret ? " (secret: set it from a Secret, never in a ConfigMap)" : ""
+                    print("\(declaration.name)\t\(defaultValue)\t\(declaration.meaning)\(secret)")
                 }
             default:
                 FileHandle.standardError.write(Data("usage: styrbord-\(definition.name) [serve|migrate|config]\n".utf8))

@@ -5,12 +5,16 @@ import Persistence
 extension Outbox {
     /// Wraps a contract payload in a CloudEvent about `initiative` and adds it to the
     /// outbox in the caller's transaction; the initiative id is the Kafka key.
+    /// - Parameter traceParent: the `traceparent` of what caused it (an incoming event or
+    ///   request); the event continues that trace with a span of its own.
     @discardableResult
     public static func enqueue<Payload: EventPayload>(
-        _ payload: Payload, about initiative: InitiativeID, topic: String, source: String,
+        _ payload: Payload, about initiative: InitiativeID, topic: String, source: String, traceParent: String? = nil,
         on connection: PostgresConnection
     ) async throws -> CloudEvent {
-        let event = try CloudEvent(payload, source: source, subject: initiative.description)
+        let event = try CloudEvent(
+            payload, source: source, subject: initiative.description,
+            extensions: [TraceParent.header: TraceParent.child(of: traceParent)])
         try await enqueue(event, topic: topic, key: initiative.description, on: connection)
         return event
     }

@@ -37,7 +37,8 @@ public enum AnalysisService {
             AnalysisOpenedV1(
                 initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track, title: need.title,
                 analysingOrganisationId: analysing, openedAt: Date()),
-            about: need.initiativeId, topic: Topic.analysis, source: EventSource.of(service: "analysis"), on: connection)
+            about: need.initiativeId, topic: Topic.analysis, source: EventSource.of(service: "analysis"),
+            traceParent: event.extensions[TraceParent.header], on: connection)
     }
 
     static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {
@@ -60,7 +61,7 @@ public enum AnalysisService {
             let input = try await request.decodeJSON(as: CompletionRequest.self, context: context)
             let problems = input.validationProblems()
             if !problems.isEmpty { throw Problem.validation(problems) }
-            guard let completed = try await cases.complete(id, with: input) else {
+            guard let completed = try await cases.complete(id, with: input, traceParent: request.traceParent) else {
                 throw Problem.notFound("no analysis for \(id); it opens when intake's event arrives")
             }
             return try JSONResponse.make(completed)
@@ -125,7 +126,7 @@ struct AnalysisRepository: Sendable {
 
     /// Completes an open case and announces it; completing a completed case again
     /// returns it unchanged (a retried request must not announce twice).
-    func complete(_ id: InitiativeID, with input: CompletionRequest) async throws -> AnalysisCase? {
+    func complete(_ id: InitiativeID, with input: CompletionRequest, traceParent: String?) async throws -> AnalysisCase? {
         try await pool.withTransaction { connection in
             guard var found = try await find(id, on: connection, lock: true) else { return nil }
             guard found.status == "open" else { return found }
@@ -143,7 +144,7 @@ struct AnalysisRepository: Sendable {
                 AnalysisCompletedV1(
                     initiativeId: id, organisationId: found.organisationId, track: found.track, title: found.title,
                     analysingOrganisationId: found.analysingOrganisationId, summary: summary, completedAt: now),
-                about: id, topic: Topic.analysis, source: eventSource, on: connection)
+                about: id, topic: Topic.analysis, source: eventSource, traceParent: traceParent, on: connection)
             return found
         }
     }

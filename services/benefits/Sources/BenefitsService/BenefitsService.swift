@@ -34,7 +34,8 @@ public enum BenefitsService {
             BenefitPlanCreatedV1(
                 planId: plan.planId, initiativeId: plan.initiativeId, organisationId: plan.organisationId,
                 title: plan.title, createdAt: plan.createdAt),
-            about: plan.initiativeId, topic: Topic.benefits, source: EventSource.of(service: "benefits"), on: connection)
+            about: plan.initiativeId, topic: Topic.benefits, source: EventSource.of(service: "benefits"),
+            traceParent: event.extensions[TraceParent.header], on: connection)
     }
 
     static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {

@@ -21,7 +21,7 @@ public enum IntakeService {
             let problems = submission.validationProblems()
             if !problems.isEmpty { throw Problem.validation(problems) }
             let key = try request.idempotencyKey()
-            let (need, created) = try await needs.submit(submission, idempotencyKey: key)
+            let (need, created) = try await needs.submit(submission, idempotencyKey: key, traceParent: request.traceParent)
             return try JSONResponse.make(
                 need, status: created ? .created : .ok,
                 headers: [.location: "/v1/needs/\(need.initiativeId)"])
@@ -49,7 +49,7 @@ struct NeedRepository: Sendable {
     /// Registers and submits a need: the row and `NeedSubmittedV1` commit together.
     /// With an idempotency key, a repeat of the same request returns the first answer;
     /// the same key with another body is refused.
-    func submit(_ submission: NeedSubmission, idempotencyKey: String?) async throws -> (NeedResource, created: Bool) {
+    func submit(_ submission: NeedSubmission, idempotencyKey: String?, traceParent: String?) async throws -> (NeedResource, created: Bool) {
         let body = String(decoding: try EventJSON.encoder.encode(submission), as: UTF8.self)
         return try await pool.withTransaction { connection in
             if let idempotencyKey {
@@ -86,7 +86,8 @@ struct NeedRepository: Sendable {
                     initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track,
                     title: need.title, description: need.description, category: need.category, driver: need.driver,
                     targetGroups: need.targetGroups, submittedAt: need.submittedAt),
-                about: need.initiativeId, topic: Topic.intake, source: eventSource, on: connection)
+                about: need.initiativeId, topic: Topic.intake, source: eventSource, traceParent: traceParent,
+                on: connection)
             return (need, true)
         }
     }

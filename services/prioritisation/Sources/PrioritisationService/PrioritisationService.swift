@@ -41,7 +41,7 @@ public enum PrioritisationService {
             let input = try await request.decodeJSON(as: DecisionRequest.self, context: context)
             let problems = input.validationProblems()
             if !problems.isEmpty { throw Problem.validation(problems) }
-            let (decision, created) = try await repository.decide(input)
+            let (decision, created) = try await repository.decide(input, traceParent: request.traceParent)
             return try JSONResponse.make(
                 decision, status: created ? .created : .ok,
                 headers: [.location: "/v1/decisions/\(decision.initiativeId)"])
@@ -114,7 +114,7 @@ struct DecisionRepository: Sendable {
     /// Records a decision and announces it. The body follows from the track: SSG decides
     /// the common track, the organisation's board its own. A second decision on the same
     /// initiative returns the first (decision history arrives with the prioritisation issue).
-    func decide(_ input: DecisionRequest) async throws -> (Decision, created: Bool) {
+    func decide(_ input: DecisionRequest, traceParent: String?) async throws -> (Decision, created: Bool) {
         try await pool.withTransaction { connection in
             guard let candidate = try await connection.query(
                 "SELECT * FROM candidates WHERE initiative_id = $1 FOR UPDATE", [input.initiativeId.rawValue]
@@ -149,7 +149,8 @@ struct DecisionRepository: Sendable {
                     outcome: decision.outcome, financingType: decision.financingType,
                     decidingBody: decision.decidingBody, rationale: decision.rationale, decidedOn: decision.decidedOn,
                     followedBySLK: decision.followedBySLK),
-                about: decision.initiativeId, topic: Topic.prioritisation, source: eventSource, on: connection)
+                about: decision.initiativeId, topic: Topic.prioritisation, source: eventSource,
+                traceParent: traceParent, on: connection)
             return (decision, true)
         }
     }
