@@ -135,6 +135,7 @@ public enum ServiceHost {
 
         let resources = ServiceResources(pool: pool, logger: logger, eventSource: EventSource.of(service: definition.name))
         let router = Router()
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         HealthChecks(pool: pool, producer: producer, registry: registry).addRoutes(to: router)
         definition.routes(router, resources)
