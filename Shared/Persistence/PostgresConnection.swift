@@ -6,7 +6,7 @@ import Logging
 /// blocking calls never occupy Swift's cooperative threads.
 public final class PostgresConnection: Sendable {
     let raw: LibPQConnection
-    private let worker: BlockingWorker
+    let worker: BlockingWorker
 
     init(raw: LibPQConnection, worker: BlockingWorker) {
         self.raw = raw

@@ -157,3 +157,38 @@ struct PostgresKitTests {
         #expect(try rows[0].decode("tz", as: String.self) == "UTC")
     }
 }
+
+@Suite("LISTEN/NOTIFY against the real database")
+struct PostgresListenerTests {
+    @Test("a listener wakes when another session's NOTIFY commits, and times out otherwise")
+    func listenerWakes() async throws {
+        let channel = TestStack.unique("chan")
+        let pool = TestStack.pool()
+        defer { pool.close() }
+        let listener = try await PostgresListener.listen(configuration: pool.configuration, channel: channel)
+        #expect(try await listener.wait(timeout: .milliseconds(100)) == false)
+        _ = try await pool.withTransaction { connection in
+            try await connection.query("SELECT pg_notify($1, 'x')", [channel])
+        }
+        let started = ContinuousClock.now
+        #expect(try await listener.wait(timeout: .seconds(10)) == true)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try await listener.wait(timeout: .milliseconds(50)) == false, "the notification was consumed")
+    }
+
+    @Test("a notification sent inside a transaction that rolls back never arrives")
+    func rolledBackNotifyIsSilent() async throws {
+        let channel = TestStack.unique("chan")
+        let pool = TestStack.pool()
+        defer { pool.close() }
+        let listener = try await PostgresListener.listen(configuration: pool.configuration, channel: channel)
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await pool.withTransaction { connection in
+                try await connection.query("SELECT pg_notify($1, 'x')", [channel])
+                throw Abort()
+            }
+        }
+        #expect(try await listener.wait(timeout: .milliseconds(300)) == false)
+    }
+}

@@ -79,6 +79,27 @@ final class LibPQConnection: @unchecked Sendable {
         }
     }
 
+    /// Waits up to `timeoutMilliseconds` for a `NOTIFY` on a channel this session
+    /// listens to; returns true when at least one arrived (all pending ones are consumed).
+    func waitForNotification(timeoutMilliseconds: Int32) throws(PostgresError) -> Bool {
+        guard PQconsumeInput(pointer) == 1 else { throw connectionError() }
+        if drainNotifications() > 0 { return true }
+        var descriptor = pollfd(fd: PQsocket(pointer), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, timeoutMilliseconds)
+        if ready <= 0 { return false }  // timeout, or a signal interrupted the wait
+        guard PQconsumeInput(pointer) == 1 else { throw connectionError() }
+        return drainNotifications() > 0
+    }
+
+    private func drainNotifications() -> Int {
+        var count = 0
+        while let notification = PQnotifies(pointer) {
+            PQfreemem(notification)
+            count += 1
+        }
+        return count
+    }
+
     /// The transaction state libpq tracks for this connection.
     var isIdleOutsideTransaction: Bool { PQtransactionStatus(pointer) == PQTRANS_IDLE }
 

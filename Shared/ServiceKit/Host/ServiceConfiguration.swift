@@ -55,7 +55,7 @@ public struct ServiceConfiguration: Sendable {
         let profile = env.choice("STYRBORD_KAFKA_PROFILE", default: KafkaProfile.production, "Kafka client tuning: local (Tansu) or production")
         let partitions = env.int("STYRBORD_TOPIC_PARTITIONS", default: 6, in: 1...1000, "partitions of topics the service creates")
         let replication = env.int("STYRBORD_TOPIC_REPLICATION_FACTOR", default: 1, in: 1...10, "replication factor of topics the service creates (3 in production)")
-        let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 20, in: 1...60_000, "outbox relay pause when there is nothing to publish")
+        let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 500, in: 1...60_000, "longest outbox relay pause when there is nothing to publish (it wakes at once on the outbox trigger's NOTIFY)")
         let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
         var kafka: KafkaConfiguration = switch profile {
         case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")

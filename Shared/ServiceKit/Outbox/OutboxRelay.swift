@@ -18,8 +18,10 @@ public struct OutboxRelay: Service {
     public struct Options: Sendable {
         /// Rows taken per round.
         public var batchSize: Int = 500
-        /// Pause when the outbox is empty.
-        public var idleInterval: Duration = .milliseconds(50)
+        /// Longest pause when the outbox is empty. The relay listens for the outbox
+        /// trigger's NOTIFY and wakes at once when events are written; this bounds the wait
+        /// when notifications are lost (a broken listening session is reopened).
+        public var idleInterval: Duration = .milliseconds(500)
         public var initialBackoff: Duration = .milliseconds(100)
         public var maximumBackoff: Duration = .seconds(5)
         /// Published rows older than this are deleted.
@@ -60,12 +62,21 @@ public struct OutboxRelay: Service {
     private func loop() async throws {
         var backoff = options.initialBackoff
         var lastCleanup = ContinuousClock.now
+        var listener: PostgresListener? = nil
         while !Task.isCancelled {
             do {
+                if listener?.isUsable != true {
+                    listener = try? await PostgresListener.listen(
+                        configuration: pool.configuration, channel: "styrbord_outbox_" + schema)
+                }
                 let outcome = try await relayOnce()
                 backoff = options.initialBackoff
                 if outcome.published == 0 {
-                    try await Task.sleep(for: options.idleInterval)
+                    if let listener {
+                        _ = try await listener.wait(timeout: options.idleInterval)
+                    } else {
+                        try await Task.sleep(for: options.idleInterval)
+                    }
                 }
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     try await cleanUp()
