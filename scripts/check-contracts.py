@@ -18,11 +18,28 @@ Usage:
                                               names every event type and topic of the code,
                                               its references resolve, its examples validate
   check-contracts.py all                      schemas, openapi and asyncapi
+  check-contracts.py response SERVICE METHOD PATH STATUS CONTENT_TYPE FILE
+                                              holds one real response to the service's
+                                              docs/api/SERVICE.openapi.yaml: PATH (as sent;
+                                              the query string is ignored) matches a path
+                                              template, METHOD is documented there, STATUS
+                                              (or its 4XX range, or default) is documented,
+                                              CONTENT_TYPE is documented for it, and the body
+                                              in FILE ('-' reads standard input; an empty
+                                              FILE and CONTENT_TYPE '' mean no body)
+                                              validates against that schema
+  check-contracts.py responses MANIFEST.json  the same for many responses in one process:
+                                              MANIFEST is a JSON array of objects
+                                              {service, method, path, status, contentType,
+                                              body}, body being the parsed JSON value (a
+                                              string for a body that is not JSON, null or
+                                              absent for none); every failure is printed
 
 Exit status: 0 when everything holds, 1 when something does not (each reason is
 printed), 2 on wrong usage. Needs jsonschema (with referencing), openapi-spec-validator
 and PyYAML. Nothing is fetched from the network: $refs to the schemas' https:// ids are
-served from the files in docs/events/schemas/.
+served from the files in docs/events/schemas/, $refs to other files are read from disk,
+and any other $ref fails.
 """
 
 from __future__ import annotations
@@ -30,6 +47,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from urllib.parse import quote, unquote, urljoin, urlsplit
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -117,8 +135,9 @@ def refuse_retrieval(uri: str) -> Resource:
     raise NoSuchResource(ref=uri)
 
 
-def schema_registry() -> tuple[Registry, dict[str, dict]]:
-    """A registry serving every schema file under its $id, and the schemas by file name."""
+def schema_registry(retrieve=None) -> tuple[Registry, dict[str, dict]]:
+    """A registry serving every schema file under its $id, and the schemas by file name;
+    any other URI goes to `retrieve`, which by default refuses it."""
     schemas: dict[str, dict] = {}
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.json")):
@@ -126,7 +145,7 @@ def schema_registry() -> tuple[Registry, dict[str, dict]]:
         schemas[path.name] = contents
         if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
             resources.append((contents["$id"], DRAFT202012.create_resource(contents)))
-    return Registry(retrieve=refuse_retrieval).with_resources(resources), schemas
+    return Registry(retrieve=retrieve or refuse_retrieval).with_resources(resources), schemas
 
 
 def walk_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
@@ -520,6 +539,318 @@ def check_asyncapi_examples(document: dict, failures: Failures) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Real responses against the OpenAPI documents
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def read_local_document(uri: str) -> Resource:
+    """Serves $refs to files (`file://` URIs, YAML or JSON) from disk; refuses anything else,
+    so validating a response never touches the network."""
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise NoSuchResource(ref=uri)
+    try:
+        with open(unquote(parts.path), encoding="utf-8") as handle:
+            contents = yaml.safe_load(handle)  # JSON is YAML too
+    except (OSError, yaml.YAMLError):
+        raise NoSuchResource(ref=uri) from None
+    return Resource.from_contents(contents, default_specification=DRAFT202012)
+
+
+class ApiDocument:
+    """One service's OpenAPI document, ready to hold responses to it. The document is
+    registered under its file:// URI, so `#/components/...` references resolve inside it
+    and relative references (`schemas/x.yaml#/Y`) resolve to files beside it."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.path = API_DIR / f"{service}.openapi.yaml"
+        self.label = shown(self.path)
+        with self.path.open(encoding="utf-8") as handle:
+            self.document = yaml.safe_load(handle)
+        if not isinstance(self.document, dict) or not isinstance(self.document.get("paths"), dict):
+            raise ValueError(f"{self.label} has no paths object")
+        self.uri = self.path.resolve().as_uri()
+        # The event schemas under their https:// ids, this document, and files on demand.
+        events, _ = schema_registry(retrieve=read_local_document)
+        self.registry = events.with_resource(self.uri, DRAFT202012.create_resource(self.document))
+        self.files: dict[str, Any] = {self.uri: self.document}
+        self.validators: dict[str, Draft202012Validator] = {}
+        self.prefixes = sorted(
+            {urlsplit(server.get("url", "")).path.rstrip("/")
+             for server in self.document.get("servers", []) if isinstance(server, dict)} - {""},
+            key=len, reverse=True)
+        self.templates = []
+        for template in self.document["paths"]:
+            pattern = "".join(
+                "[^/]+" if piece.startswith("{") else re.escape(piece)
+                for piece in re.split(r"(\{[^}/]+\})", template))
+            self.templates.append((template, re.compile(pattern + r"\Z"), template.count("{")))
+
+    # OpenAPI's own reference objects (responses, path items, examples may be $refs)
+
+    def file_contents(self, uri: str) -> Any:
+        if uri not in self.files:
+            self.files[uri] = read_local_document(uri).contents
+        return self.files[uri]
+
+    def follow(self, node: Any, base: str, pointer: str) -> tuple[Any, str, str]:
+        """Follows $ref objects until a plain object; returns it with the file URI and the
+        JSON pointer where it sits (schemas below it are validated from there)."""
+        seen = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            target, _, fragment = node["$ref"].partition("#")
+            base = urljoin(base, target) if target else base
+            pointer = unquote(fragment)
+            if (base, pointer) in seen:
+                raise LookupError(f"$ref cycle at {node['$ref']!r}")
+            seen.add((base, pointer))
+            try:
+                node = resolve_pointer(self.file_contents(base), pointer)
+            except (NoSuchResource, KeyError, IndexError, ValueError, TypeError):
+                raise LookupError(f"$ref {node['$ref']!r} does not resolve") from None
+        return node, base, pointer
+
+    def validator(self, base: str, pointer: str) -> Draft202012Validator:
+        # The fragment is percent-encoded: a path template may hold `%`, `#` or spaces.
+        key = f"{base}#{quote(pointer, safe='/~{}!$&()*+,;=:@')}"
+        if key not in self.validators:
+            wrapper = {"$schema": DIALECT, "$ref": key}
+            self.validators[key] = Draft202012Validator(
+                wrapper, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return self.validators[key]
+
+    # Matching a request and its response
+
+    def match_path(self, raw: str) -> str | None:
+        """The path template a concrete request path falls under: one without templates wins
+        over templated ones (OpenAPI's rule), then the one with fewest templates."""
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", raw):
+            raw = urlsplit(raw).path or "/"
+        path = raw.split("#", 1)[0].split("?", 1)[0] or "/"
+        candidates = [path] + [path[len(p):] or "/" for p in self.prefixes if path.startswith(p + "/") or path == p]
+        for candidate in candidates:
+            matches = sorted((count, template) for template, regex, count in self.templates
+                             if regex.match(candidate))
+            if matches:
+                return matches[0][1]
+        return None
+
+    def check(self, method: str, raw_path: str, status: Any, content_type: str | None, body: Any,
+              has_body: bool) -> list[str]:
+        """Every way the response departs from the document; empty when it conforms."""
+        template = self.match_path(raw_path)
+        if template is None:
+            return [f"path {raw_path.split('?', 1)[0]!r} matches no path of {self.label} "
+                    f"(documented: {', '.join(self.document['paths'])})"]
+        try:
+            item, base, pointer = self.follow(
+                self.document["paths"][template], self.uri, json_pointer("paths", template))
+        except LookupError as error:
+            return [f"{self.label}: path {template}: {error}"]
+        if not isinstance(item, dict):
+            return [f"{self.label}: path {template} is not a path item"]
+        verb = method.lower()
+        documented = [m.upper() for m in HTTP_METHODS if m in item]
+        if verb not in item:
+            return [f"method {method.upper()} is not documented for {template} "
+                    f"(documented: {', '.join(documented) or 'none'})"]
+        operation = item[verb]
+        responses = operation.get("responses") or {}
+        codes = {str(code).upper(): code for code in responses}
+        status_text = str(status)
+        if not re.fullmatch(r"[1-5][0-9][0-9]", status_text):
+            return [f"status {status_text!r} is not an HTTP status code"]
+        where = f"{method.upper()} {template}"
+        for key in (status_text, status_text[0] + "XX", "DEFAULT"):
+            if key in codes:
+                documented_key = codes[key]
+                break
+        else:
+            return [f"status {status_text} is not documented for {where} "
+                    f"(documented: {', '.join(str(c) for c in responses) or 'none'})"]
+        try:
+            response, base, pointer = self.follow(
+                responses[documented_key], base, pointer + json_pointer(verb, "responses", documented_key))
+        except LookupError as error:
+            return [f"{self.label}: response {documented_key} of {where}: {error}"]
+        where = f"{where} {documented_key}"
+        content = response.get("content") or {}
+        media = (content_type or "").strip()
+        if not content:
+            if has_body or media:
+                return [f"{where} documents no body, the response has one"
+                        f"{' (' + media + ')' if media else ''}"]
+            return []
+        if not media:
+            return [f"{where} documents a body ({', '.join(content)}), the response has "
+                    f"{'no Content-Type' if has_body else 'none'}"]
+        key = match_media_type(media, list(content))
+        if key is None:
+            return [f"content type {media!r} is not documented for {where} (documented: {', '.join(content)})"]
+        media_object = content[key] or {}
+        if "schema" not in media_object:
+            return []
+        if not has_body:
+            return [f"{where} {key} has no body"]
+        schema_pointer = pointer + json_pointer("content", key, "schema")
+        errors = sorted(self.validator(base, schema_pointer).iter_errors(body),
+                        key=lambda e: [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in e.absolute_path])
+        return [f"body does not match {where} {key}: {explain(error)}" for error in errors]
+
+
+def media_essence(value: str) -> tuple[str, list[str]]:
+    """`Application/JSON; charset=UTF-8` becomes ('application/json', ['charset=utf-8'])."""
+    essence, *parameters = [part.strip() for part in value.split(";")]
+    return essence.lower(), sorted(p.replace(" ", "").lower() for p in parameters if p)
+
+
+def match_media_type(received: str, documented: list[str]) -> str | None:
+    """The documented media type range that covers the received Content-Type, most specific
+    first: the same type with the same parameters, the same type, `type/*`, then `*/*`.
+    A documented type with parameters only covers a response carrying them."""
+    essence, parameters = media_essence(received)
+    ranked = []
+    for key in documented:
+        key_essence, key_parameters = media_essence(key)
+        if not set(key_parameters) <= set(parameters):
+            continue
+        main, _, sub = key_essence.partition("/")
+        if key_essence == essence:
+            rank = 0 if key_parameters == parameters else 1
+        elif sub == "*" and main == essence.partition("/")[0]:
+            rank = 2
+        elif key_essence == "*/*":
+            rank = 3
+        else:
+            continue
+        ranked.append((rank, -len(key_parameters), key))
+    return min(ranked)[2] if ranked else None
+
+
+def is_json_media(value: str) -> bool:
+    essence, _ = media_essence(value)
+    return essence == "application/json" or essence.endswith("+json")
+
+
+def json_path(parts) -> str:
+    return "$" + "".join(
+        f"[{p}]" if isinstance(p, int) else (f".{p}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(p)) else f"[{json.dumps(p)}]")
+        for p in parts)
+
+
+def explain(error, depth: int = 0) -> str:
+    """A validation error with where it is in the body and which schema keyword failed;
+    for anyOf/oneOf, what each alternative said."""
+    keyword_path = "/".join(str(p) for p in error.schema_path)
+    message = error.message
+    for value in (error.instance, error.validator_value):
+        # Messages repeat the whole instance or subschema; the path says where it is.
+        text = repr(value)
+        if len(text) > 120 and text in message:
+            message = message.replace(text, text[:100] + " …" + text[-1])
+    text = f"at {json_path(error.absolute_path)}: {message} (schema {keyword_path})"
+    if error.context and depth < 2:
+        alternatives = sorted(error.context, key=lambda e: (list(e.schema_path)[:1], list(e.absolute_path)))
+        text += "".join(f"\n       - {explain(sub, depth + 1)}" for sub in alternatives)
+    return text
+
+
+_documents: dict[str, ApiDocument] = {}
+
+
+def api_document(service: str) -> ApiDocument:
+    if service not in SERVICES:
+        raise LookupError(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
+    if service not in _documents:
+        _documents[service] = ApiDocument(service)
+    return _documents[service]
+
+
+def check_response(service: str, method: str, path: str, status: Any, content_type: str | None,
+                   body: Any, has_body: bool, failures: Failures, label: str = "") -> bool:
+    what = f"{label}{service} {method.upper()} {path} → {status} {content_type or '(no content type)'}"
+    try:
+        document = api_document(service)
+        reasons = document.check(method, path, status, content_type, body, has_body)
+    except (LookupError, OSError, ValueError, yaml.YAMLError) as error:
+        reasons = [str(error)]
+    if reasons:
+        for reason in reasons:
+            failures.add(f"{what}: {reason}")
+        return False
+    failures.ok(f"{what} matches {document.label}")
+    return True
+
+
+def read_body(content_type: str, text: str) -> tuple[Any, bool, str | None]:
+    """(body, whether there is one, why it cannot be read) for a body as received."""
+    if text == "":
+        return None, False, None
+    if content_type and is_json_media(content_type):
+        try:
+            return json.loads(text), True, None
+        except json.JSONDecodeError as error:
+            return None, True, f"the {media_essence(content_type)[0]} body is not JSON: {error}"
+    return text, True, None
+
+
+def check_response_file(arguments: list[str], failures: Failures) -> None:
+    service, method, path, status, content_type, name = arguments
+    what = f"{service} {method.upper()} {path} → {status} {content_type or '(no content type)'}"
+    try:
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as error:
+        failures.add(f"{what}: cannot read {name}: {error.strerror}")
+        return
+    except UnicodeDecodeError as error:
+        failures.add(f"{what}: {name} is not UTF-8: {error}")
+        return
+    body, has_body, problem = read_body(content_type, text)
+    if problem:
+        failures.add(f"{what}: {problem}")
+        return
+    check_response(service, method, path, status, content_type, body, has_body, failures)
+
+
+def check_response_manifest(name: str, failures: Failures) -> None:
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        entries = json.loads(text)
+    except OSError as error:
+        failures.add(f"{name}: cannot read: {error.strerror}")
+        return
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        failures.add(f"{name}: not JSON: {error}")
+        return
+    if not isinstance(entries, list):
+        failures.add(f"{name}: must be a JSON array of responses, is {type(entries).__name__}")
+        return
+    passed = 0
+    for index, entry in enumerate(entries):
+        label = f"[{index}] "
+        if not isinstance(entry, dict):
+            failures.add(f"{label}not an object")
+            continue
+        wrong = [key for key, kind in (("service", str), ("method", str), ("path", str), ("status", (int, str)))
+                 if not isinstance(entry.get(key), kind) or isinstance(entry.get(key), bool)]
+        content_type = entry.get("contentType")
+        if content_type is not None and not isinstance(content_type, str):
+            wrong.append("contentType")
+        if wrong:
+            failures.add(f"{label}missing or mistyped: {', '.join(wrong)}")
+            continue
+        body = entry.get("body")
+        has_body = body is not None and body != ""
+        if check_response(entry["service"], entry["method"], entry["path"], entry["status"], content_type,
+                          body, has_body, failures, label):
+            passed += 1
+    print(f"{passed} of {len(entries)} responses match their documents")
+
+
+# ---------------------------------------------------------------------------
 
 
 def main(arguments: list[str]) -> int:
@@ -536,6 +867,10 @@ def main(arguments: list[str]) -> int:
         check_openapi(failures)
     elif command == "asyncapi" and not rest:
         check_asyncapi(failures)
+    elif command == "response" and len(rest) == 6:
+        check_response_file(rest, failures)
+    elif command == "responses" and len(rest) == 1:
+        check_response_manifest(rest[0], failures)
     elif command == "all" and not rest:
         check_schemas(failures)
         check_openapi(failures)

@@ -7,9 +7,9 @@ public struct CalendarDate: Hashable, Sendable, Comparable, CustomStringConverti
     /// Parses `YYYY-MM-DD`; nil for anything else or a day the month does not have.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+        guard parts.count == 3, parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }), parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
+            year >= 1, (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
         else { return nil }
         self.year = year
         self.month = month

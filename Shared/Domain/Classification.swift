@@ -1,5 +1,22 @@
+/// A closed set of values named by their raw strings. Decoding an unknown value says
+/// which values are allowed, so an API client reads the rule, not a Swift type name.
+public protocol ClosedSet: RawRepresentable, CaseIterable, Codable, Sendable where RawValue == String {}
+
+extension ClosedSet {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(rawValue: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "must be one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'"))
+        }
+        self = value
+    }
+}
+
 /// The two tracks (spår) of the steering model.
-public enum Track: String, Sendable, Codable, CaseIterable {
+public enum Track: String, ClosedSet {
     /// Verksamhetsspecifik: the organisation's own systems and initiatives, own budget,
     /// decided by its own board.
     case organisationSpecific = "organisation-specific"
@@ -9,7 +26,7 @@ public enum Track: String, Sendable, Codable, CaseIterable {
 }
 
 /// What kind of change a need asks for (kategori).
-public enum NeedCategory: String, Sendable, Codable, CaseIterable {
+public enum NeedCategory: String, ClosedSet {
     /// Upphandling av verksamhetssystem.
     case businessSystemProcurement = "business-system-procurement"
     /// Kvalitetshöjande.
@@ -21,7 +38,7 @@ public enum NeedCategory: String, Sendable, Codable, CaseIterable {
 }
 
 /// Why the need arises now (drivkraft).
-public enum NeedDriver: String, Sendable, Codable, CaseIterable {
+public enum NeedDriver: String, ClosedSet {
     /// Eget behov.
     case ownNeed = "own-need"
     /// Ny lagstiftning: legal requirements come first in prioritisation.
@@ -33,7 +50,7 @@ public enum NeedDriver: String, Sendable, Codable, CaseIterable {
 }
 
 /// Who benefits (målgrupp).
-public enum TargetGroup: String, Sendable, Codable, CaseIterable {
+public enum TargetGroup: String, ClosedSet {
     /// Invånare och brukare.
     case residents
     /// Medarbetare.
@@ -45,7 +62,7 @@ public enum TargetGroup: String, Sendable, Codable, CaseIterable {
 }
 
 /// The kind of organisation in the city.
-public enum OrganisationKind: String, Sendable, Codable, CaseIterable {
+public enum OrganisationKind: String, ClosedSet {
     /// Förvaltning, led by a nämnd.
     case administration
     /// Kommunalt bolag, led by a bolagsstyrelse.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The outcome of a prioritisation (prioritering och beslut).
-public enum DecisionOutcome: String, Sendable, Codable, CaseIterable {
+public enum DecisionOutcome: String, ClosedSet {
     /// Prioriterad.
     case prioritised
     /// Uppskjuten.
@@ -11,7 +11,7 @@ public enum DecisionOutcome: String, Sendable, Codable, CaseIterable {
 }
 
 /// How a prioritised initiative is paid for (finansieringstyp).
-public enum FinancingType: String, Sendable, Codable, CaseIterable {
+public enum FinancingType: String, ClosedSet {
     /// Kostnadsfördelning.
     case costAllocation = "cost-allocation"
     /// Faktura à pris.
@@ -25,7 +25,7 @@ public enum FinancingType: String, Sendable, Codable, CaseIterable {
 }
 
 /// Who decided.
-public enum DecidingBody: String, Sendable, Codable, CaseIterable {
+public enum DecidingBody: String, ClosedSet {
     /// Strategisk samordningsgrupp, for the common track.
     case ssg
     /// The organisation's own leadership or board, for its own track.

@@ -20,15 +20,38 @@ public struct SEK: Hashable, Sendable, Codable, Comparable, CustomStringConverti
 
     public var description: String { "\(amount) kr" }
 
+    /// Parses a plain decimal amount: an optional minus, digits without leading zeros, an
+    /// optional point and decimals (`1200000`, `-0.5`, `650.10`). Swedish decimal commas,
+    /// exponents, signs and spaces are refused rather than misread.
+    public init?(exactly text: String) {
+        let bytes = Array(text.utf8)
+        var index = bytes.first == UInt8(ascii: "-") ? 1 : 0
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        let integerStart = index
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        let integerDigits = index - integerStart
+        guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != 0x30 else { return nil }
+        if index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "."), index + 1 < bytes.count else { return nil }
+            index += 1
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index == bytes.count else { return nil }
+        }
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        self.amount = value
+    }
+
     public init(from decoder: any Decoder) throws {
-        // Accept the JSON number or its string form; both decode exactly into Decimal.
+        // Amounts travel as decimal strings (exact); a JSON number is accepted too.
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
-            guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            guard let value = SEK(exactly: text) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: decoder.codingPath, debugDescription: "not a decimal amount: \(text)"))
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "must be an amount in kronor such as \"1200000\" or \"650.10\" (a point, not a comma); got '\(text)'"))
             }
-            self.amount = value
+            self = value
         } else {
             self.amount = try container.decode(Decimal.self)
         }

@@ -29,3 +29,35 @@ struct IdentifierTests {
         #expect(decoded == SEK(Decimal(string: "0.3")!))
     }
 }
+
+@Suite("Decoding what API clients send")
+struct ClientInputTests {
+    @Test("amounts are exact decimal strings; commas, exponents and junk are refused")
+    func strictAmounts() throws {
+        for good in ["0", "1200000", "650.10", "-0.5"] {
+            #expect(SEK(exactly: good) != nil, "\(good)")
+        }
+        for bad in ["1,5", "0x10", "12abc", " 5", "+5", ".5", "00012", "1e3", "5.", ""] {
+            #expect(SEK(exactly: bad) == nil, "\(bad)")
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(SEK.self, from: Data("\"\(bad)\"".utf8)) }
+        }
+    }
+
+    @Test("an unknown enum value names the allowed values")
+    func enumErrors() {
+        do {
+            _ = try JSONDecoder().decode(Track.self, from: Data("\"sideways\"".utf8))
+            Issue.record("expected an error")
+        } catch DecodingError.dataCorrupted(let context) {
+            #expect(context.debugDescription == "must be one of organisation-specific, common; got 'sideways'")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("dates with signs or year zero are refused")
+    func oddDates() {
+        #expect(CalendarDate("+026-01-01") == nil)
+        #expect(CalendarDate("0000-01-01") == nil)
+    }
+}

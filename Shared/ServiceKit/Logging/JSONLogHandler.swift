@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import Synchronization
@@ -24,7 +25,7 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var object: [String: String] = metadata.merging(event.metadata ?? [:]) { _, new in new }
             .mapValues { "\($0)" }
-        object["time"] = RFC3339Clock.now()
+        object["time"] = RFC3339.format(Date())
         object["level"] = event.level.rawValue
         object["service"] = service
         object["logger"] = label
@@ -46,11 +47,5 @@ private enum JSONLogOutput {
     static let lock = Mutex(())
     static func write(_ data: Data) {
         lock.withLock { _ in FileHandle.standardOutput.write(data) }
-    }
-}
-
-private enum RFC3339Clock {
-    static func now() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
     }
 }
