@@ -117,6 +117,24 @@ final class RunningSystem: @unchecked Sendable {
                                       "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"])
     }
 
+    /// Holds real responses to the services' OpenAPI documents (scripts/check-contracts.py).
+    func checkAgainstOpenAPI(_ replies: [HTTP.Reply]) throws -> (passed: Bool, output: String) {
+        let byPort = Dictionary(uniqueKeysWithValues: ports.map { ($0.value, $0.key) })
+        let manifest: [[String: Any]] = replies.map { reply in
+            var path = reply.url.path
+            if let query = reply.url.query { path += "?" + query }
+            return [
+                "service": byPort[reply.url.port ?? 0] ?? "unknown", "method": reply.method, "path": path,
+                "status": reply.status, "contentType": reply.contentType ?? "",
+                "body": reply.json ?? String(decoding: reply.body, as: UTF8.self),
+            ]
+        }
+        let file = logDirectory.appendingPathComponent("responses-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: manifest).write(to: file)
+        let result = try run("/usr/bin/env", ["python3", "scripts/check-contracts.py", "responses", file.path])
+        return (result.status == 0, result.output)
+    }
+
     static func tansuPath() throws -> String {
         if let path = environment["STYRBORD_TANSU"] { return path }
         let result = try run("/usr/bin/env", ["bash", "scripts/stack.sh", "tansu-path"])
@@ -177,6 +195,8 @@ func waitUntil(
 /// A tiny JSON-over-HTTP client on URLSession.
 enum HTTP {
     struct Reply: Sendable {
+        let method: String
+        let url: URL
         let status: Int
         let body: Data
         var json: Any? { try? JSONSerialization.jsonObject(with: body) }
@@ -206,7 +226,9 @@ enum HTTP {
     static func send(_ request: URLRequest) async throws -> Reply {
         let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
-        return Reply(status: http?.statusCode ?? 0, body: data, contentType: http?.value(forHTTPHeaderField: "Content-Type"))
+        return Reply(
+            method: request.httpMethod ?? "GET", url: request.url!, status: http?.statusCode ?? 0, body: data,
+            contentType: http?.value(forHTTPHeaderField: "Content-Type"))
     }
 
     /// Retries through connection failures and 5xx (a service being restarted) until

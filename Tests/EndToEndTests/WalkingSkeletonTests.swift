@@ -77,24 +77,33 @@ struct WalkingSkeletonTests {
     func needGoesAllTheWay() async throws {
         let system = try await RunningSystem()
         defer { system.shutDown() }
+        var replies: [HTTP.Reply] = []
         for track in ["common", "organisation-specific"] {
             let initiative = try await Self.drive(
                 system, key: "one-\(track)", need: Self.need("Automatiserade beslut om trygghetslarm (\(track))", track: track))
             try await waitUntil("all notifications of the \(track) initiative") {
                 try await Self.notificationKinds(system)[initiative] == Self.expectedKinds(track: track)
             }
-            let need = try await HTTP.get(system.url("intake", "/v1/needs/\(initiative)")).object
-            #expect(need["title"] as? String == "Automatiserade beslut om trygghetslarm (\(track))")
-            let analysis = try await HTTP.get(system.url("analysis", "/v1/analyses/\(initiative)")).object
-            #expect(analysis["status"] as? String == "completed")
-            let decision = try await HTTP.get(system.url("prioritisation", "/v1/decisions/\(initiative)")).object
-            #expect(decision["decidingBody"] as? String == (track == "common" ? "ssg" : "organisation-board"))
+            let need = try await HTTP.get(system.url("intake", "/v1/needs/\(initiative)"))
+            #expect(need.object["title"] as? String == "Automatiserade beslut om trygghetslarm (\(track))")
+            let analysis = try await HTTP.get(system.url("analysis", "/v1/analyses/\(initiative)"))
+            #expect(analysis.object["status"] as? String == "completed")
+            let decision = try await HTTP.get(system.url("prioritisation", "/v1/decisions/\(initiative)"))
+            #expect(decision.object["decidingBody"] as? String == (track == "common" ? "ssg" : "organisation-board"))
             let plan = try await HTTP.get(system.url("benefits", "/v1/plans/\(initiative)"))
             #expect(plan.status == 200)
-            let feed = try await HTTP.get(system.url("notifications", "/v1/notifications?initiativeId=\(initiative)&role=benefit-owner")).object
+            let feedReply = try await HTTP.get(system.url("notifications", "/v1/notifications?initiativeId=\(initiative)&role=benefit-owner"))
+            let feed = feedReply.object
+            replies += [need, analysis, decision, plan, feedReply]
+            for (service, path) in [("intake", "/v1/needs"), ("analysis", "/v1/analyses?status=completed"),
+                                    ("prioritisation", "/v1/candidates"), ("benefits", "/v1/plans")] {
+                replies.append(try await HTTP.get(system.url(service, path)))
+            }
             let item = try #require((feed["items"] as? [[String: Any]])?.first)
             #expect((item["sv"] as? [String: Any])?["title"] as? String == "Nyttorealiseringsplan att fylla i: Automatiserade beslut om trygghetslarm (\(track))")
         }
+        let contract = try system.checkAgainstOpenAPI(replies)
+        #expect(contract.passed, "\(contract.output)")
     }
 
     @Test("bad input gets problem+json and changes nothing")
@@ -116,6 +125,16 @@ struct WalkingSkeletonTests {
         let decision = try await HTTP.post(system.url("prioritisation", "/v1/decisions"), Self.decision(UUID().uuidString))
         #expect(decision.status == 422, "an initiative outside the candidate pool cannot be decided")
         #expect(try await Self.count(system, "intake", "/v1/needs") == 1)
+        var badAmount = Self.completion
+        badAmount["oneOffCost"] = "1,5"
+        let notFound = try await HTTP.post(system.url("analysis", "/v1/analyses/\(UUID().uuidString)/complete"), badAmount)
+        #expect(notFound.status == 422, "a Swedish decimal comma is refused, not misread")
+        let missing = try await HTTP.get(system.url("benefits", "/v1/plans/\(UUID().uuidString)"))
+        #expect(missing.status == 404)
+        let badLimit = try await HTTP.get(system.url("notifications", "/v1/notifications?limit=0"))
+        #expect(badLimit.status == 422)
+        let contract = try system.checkAgainstOpenAPI([reply, same, conflict, decision, notFound, missing, badLimit])
+        #expect(contract.passed, "\(contract.output)")
     }
 
     @Test("a service's database role cannot read another service's tables")
