@@ -91,13 +91,14 @@ let package = Package(
             ],
             path: "Tests/KitProbe", swiftSettings: strict),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(
             name: "ContractsTests", dependencies: ["Contracts", "ServiceKit"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Messaging", "Persistence", "ServiceKit", "Contracts", "KitProbe",
+                "Messaging", "Persistence", "ServiceKit", "Contracts", "KitProbe", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -132,7 +133,7 @@ for service in services {
 package.targets.append(
     .testTarget(
         name: "EndToEndTests",
-        dependencies: ["Persistence", .product(name: "Logging", package: "swift-log")] + services.map { .target(name: "styrbord-\($0.name)") },
+        dependencies: ["Persistence", "TestSupport", .product(name: "Logging", package: "swift-log")] + services.map { .target(name: "styrbord-\($0.name)") },
         swiftSettings: strict))
 package.targets.append(
     .testTarget(

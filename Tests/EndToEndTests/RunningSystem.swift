@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -15,23 +16,20 @@ final class RunningSystem: @unchecked Sendable {
     let logDirectory: URL
     private let lock = NSLock()
     private var processes: [String: Process] = [:]
-    private var broker: Process?
+    private var broker: PrivateBroker?
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
     static var pgPort: String { environment["STYRBORD_PG_PORT"] ?? "55432" }
-    static var productsDirectory: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    }
 
     init() async throws {
         database = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
-        brokerPort = try freePort()
+        brokerPort = try freeLoopbackPort()
         var ports: [String: Int] = [:]
-        for service in Self.services { ports[service] = try freePort() }
+        for service in Self.services { ports[service] = try freeLoopbackPort() }
         self.ports = ports
         logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("styrbord-\(database)")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
-        let provision = try run("/usr/bin/env", ["bash", "scripts/provision-db.sh", database])
+        let provision = try runCommand(["bash", "scripts/provision-db.sh", database])
         guard provision.status == 0 else { throw SystemError("provisioning failed: \(provision.output)") }
         try startBroker()
         for service in Self.services { try start(service) }
@@ -49,21 +47,13 @@ final class RunningSystem: @unchecked Sendable {
     }
 
     private func startBroker() throws {
-        let tansu = try Self.tansuPath()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tansu)
-        process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(brokerPort)",
-                             "--advertised-listener-url", "tcp://127.0.0.1:\(brokerPort)", "--storage-engine", "memory://tansu/"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        broker = process
+        broker = try PrivateBroker(port: brokerPort)
     }
 
     /// Starts one service process.
     func start(_ service: String) throws {
         let process = Process()
-        process.executableURL = Self.productsDirectory.appendingPathComponent("styrbord-\(service)")
+        process.executableURL = productsDirectory.appendingPathComponent("styrbord-\(service)")
         process.arguments = ["serve"]
         var environment = Self.environment
         environment["STYRBORD_HTTP_HOST"] = "127.0.0.1"
@@ -112,8 +102,8 @@ final class RunningSystem: @unchecked Sendable {
             while process.isRunning && Date() < deadline { usleep(20_000) }
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         }
-        if let broker { Foundation.kill(broker.processIdentifier, SIGKILL); broker.waitUntilExit() }
-        _ = try? run("/usr/bin/env", ["psql", "-q", "-X", "postgresql://postgres@127.0.0.1:\(Self.pgPort)/postgres",
+        broker?.stop()
+        _ = try? runCommand(["psql", "-q", "-X", "postgresql://postgres@127.0.0.1:\(Self.pgPort)/postgres",
                                       "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"])
     }
 
@@ -131,66 +121,12 @@ final class RunningSystem: @unchecked Sendable {
         }
         let file = logDirectory.appendingPathComponent("responses-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: manifest).write(to: file)
-        let result = try run("/usr/bin/env", ["python3", "scripts/check-contracts.py", "responses", file.path])
+        let result = try runCommand(["python3", "scripts/check-contracts.py", "responses", file.path])
         return (result.status == 0, result.output)
     }
-
-    static func tansuPath() throws -> String {
-        if let path = environment["STYRBORD_TANSU"] { return path }
-        let result = try run("/usr/bin/env", ["bash", "scripts/stack.sh", "tansu-path"])
-        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 }
 
-struct SystemError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-@discardableResult
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw SystemError("no free port") }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: interval)
-    }
-    if try await condition() { return }
-    throw SystemError("timed out waiting for \(what)")
-}
+typealias SystemError = TestFailure
 
 /// A tiny JSON-over-HTTP client on URLSession.
 enum HTTP {

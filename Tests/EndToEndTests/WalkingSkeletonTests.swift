@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Persistence
 import Synchronization
+import TestSupport
 import Testing
 
 /// Drives the five real service processes over HTTP only.

@@ -1,6 +1,7 @@
 import Foundation
 import Persistence
 import ServiceKit
+import TestSupport
 import Testing
 
 @Suite("Migrations against the real database")

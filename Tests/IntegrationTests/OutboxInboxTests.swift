@@ -4,6 +4,7 @@ import Logging
 import Messaging
 import Persistence
 import ServiceKit
+import TestSupport
 import Testing
 
 /// A service schema with the kit's tables and an `effects` table the test handler writes.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Messaging
 import Persistence
+import TestSupport
 
 /// Where the real PostgreSQL and broker of the local stack answer (scripts/stack.sh), and
 /// helpers to give each test its own schema, topics and group.
@@ -43,41 +44,11 @@ enum TestStack {
         try await admin.ensureTopics(names.map { TopicSpecification(name: $0, partitions: partitions, replicationFactor: 1) })
     }
 
-    /// The folder holding the test bundle and the package's other built products.
-    static var productsDirectory: URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting for \(what)" }
-}
-
-/// Polls `condition` until it holds or `timeout` passes; never a fixed sleep.
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(20),
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: interval)
-    }
-    if try await condition() { return }
-    throw TimedOut(what: what)
 }
 
 /// Runs a built product of this package and returns its exit status and output.
-func runProduct(_ name: String, _ arguments: [String]) async throws -> (status: Int32, reason: Process.TerminationReason, output: String) {
-    let process = Process()
-    process.executableURL = TestStack.productsDirectory.appendingPathComponent(name)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = await Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }.value
-    process.waitUntilExit()
-    return (process.terminationStatus, process.terminationReason, String(decoding: output, as: UTF8.self))
+func runProduct(_ name: String, _ arguments: [String]) async throws
+    -> (status: Int32, reason: Process.TerminationReason, output: String)
+{
+    try runProcess(productsDirectory.appendingPathComponent(name), arguments)
 }

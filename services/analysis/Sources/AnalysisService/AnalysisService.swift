@@ -45,19 +45,16 @@ public enum AnalysisService {
         let cases = AnalysisRepository(pool: resources.pool, eventSource: resources.eventSource)
         router.get("v1/analyses") { request, _ in
             let page = try PageRequest(request)
-            let status = request.uri.queryParameters["status"].map(String.init)
-            if let status, !["open", "completed"].contains(status) {
-                throw Problem.validation([.init(name: "status", reason: "must be open or completed")])
-            }
+            let status = try request.queryChoice("status", allowed: ["open", "completed"])
             return try JSONResponse.make(try await cases.list(page, status: status))
         }
         router.get("v1/analyses/:id") { _, context in
-            let id = try initiativeParameter(context)
+            let id = try context.initiativeParameter()
             guard let found = try await cases.find(id) else { throw Problem.notFound("no analysis for \(id)") }
             return try JSONResponse.make(found)
         }
         router.post("v1/analyses/:id/complete") { request, context in
-            let id = try initiativeParameter(context)
+            let id = try context.initiativeParameter()
             let input = try await request.decodeJSON(as: CompletionRequest.self, context: context)
             let problems = input.validationProblems()
             if !problems.isEmpty { throw Problem.validation(problems) }
@@ -66,13 +63,6 @@ public enum AnalysisService {
             }
             return try JSONResponse.make(completed)
         }
-    }
-
-    static func initiativeParameter(_ context: BasicRequestContext) throws -> InitiativeID {
-        guard let id = context.parameters.get("id").flatMap(InitiativeID.init) else {
-            throw Problem.validation([.init(name: "id", reason: "must be a UUID")])
-        }
-        return id
     }
 }
 

@@ -49,9 +49,7 @@ public enum BenefitsService {
             return try JSONResponse.make(try Page.from(rows, limit: page.limit, decode: BenefitPlan.init(row:)))
         }
         router.get("v1/plans/:id") { _, context in
-            guard let id = context.parameters.get("id").flatMap(InitiativeID.init) else {
-                throw Problem.validation([.init(name: "id", reason: "must be an initiative id (UUID)")])
-            }
+            let id = try context.initiativeParameter()
             let rows = try await pool.withConnection {
                 try await $0.query("SELECT * FROM benefit_plans WHERE initiative_id = $1", [id.rawValue])
             }

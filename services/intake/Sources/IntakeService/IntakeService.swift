@@ -27,9 +27,7 @@ public enum IntakeService {
                 headers: [.location: "/v1/needs/\(need.initiativeId)"])
         }
         router.get("v1/needs/:id") { _, context in
-            guard let id = context.parameters.get("id").flatMap(InitiativeID.init) else {
-                throw Problem.validation([.init(name: "id", reason: "must be a UUID")])
-            }
+            let id = try context.initiativeParameter()
             guard let need = try await needs.find(id) else { throw Problem.notFound("no need \(id)") }
             return try JSONResponse.make(need)
         }

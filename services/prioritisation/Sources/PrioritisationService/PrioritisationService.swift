@@ -31,10 +31,7 @@ public enum PrioritisationService {
         let repository = DecisionRepository(pool: resources.pool, eventSource: resources.eventSource)
         router.get("v1/candidates") { request, _ in
             let page = try PageRequest(request)
-            let status = request.uri.queryParameters["status"].map(String.init)
-            if let status, !["awaiting-decision", "decided"].contains(status) {
-                throw Problem.validation([.init(name: "status", reason: "must be awaiting-decision or decided")])
-            }
+            let status = try request.queryChoice("status", allowed: ["awaiting-decision", "decided"])
             return try JSONResponse.make(try await repository.candidates(page, status: status))
         }
         router.post("v1/decisions") { request, context in
@@ -47,9 +44,7 @@ public enum PrioritisationService {
                 headers: [.location: "/v1/decisions/\(decision.initiativeId)"])
         }
         router.get("v1/decisions/:id") { _, context in
-            guard let id = context.parameters.get("id").flatMap(InitiativeID.init) else {
-                throw Problem.validation([.init(name: "id", reason: "must be a UUID")])
-            }
+            let id = try context.initiativeParameter()
             guard let decision = try await repository.decision(for: id) else {
                 throw Problem.notFound("no decision for \(id)")
             }

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A condition did not hold within its deadline, or a helper process failed.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; tests never sleep a fixed time.
+public func waitUntil(
+    _ what: String, timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(20),
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: interval)
+    }
+    if try await condition() { return }
+    throw TestFailure("timed out waiting for \(what)")
+}
+
+/// Runs a program to its end and returns its exit status, how it ended and its output.
+@discardableResult
+public func runProcess(_ executable: URL, _ arguments: [String]) throws
+    -> (status: Int32, reason: Process.TerminationReason, output: String)
+{
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, process.terminationReason, String(decoding: data, as: UTF8.self))
+}
+
+/// Runs a command found on PATH (or a script through bash) from the package root.
+@discardableResult
+public func runCommand(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments)
+    return (result.status, result.output)
+}
+
+/// The folder holding the test bundle and the package's other built products.
+public var productsDirectory: URL {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+}
+
+/// Asks the kernel for a free loopback port.
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw TestFailure("no free port") }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A Tansu broker of a test's own on a free port, so stopping it disturbs nothing else.
+public final class PrivateBroker: @unchecked Sendable {
+    public let port: Int
+    private let lock = NSLock()
+    private var process: Process?
+
+    public init(port: Int? = nil) throws {
+        self.port = try port ?? freeLoopbackPort()
+        try start()
+    }
+
+    public var address: String { "127.0.0.1:\(port)" }
+
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.tansuPath())
+        process.arguments = ["broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)",
+                             "--storage-engine", "memory://tansu/"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { self.process = process }
+    }
+
+    /// Kills the broker outright, as a crash would (Tansu's graceful stop waits for its
+    /// clients to disconnect, which a test's own producer never does).
+    public func stop() {
+        guard let process = lock.withLock({ () -> Process? in
+            defer { self.process = nil }
+            return self.process
+        }) else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    /// The Tansu binary: `STYRBORD_TANSU`, or where scripts/stack.sh finds it.
+    public static func tansuPath() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["STYRBORD_TANSU"] { return path }
+        let result = try runCommand(["bash", "scripts/stack.sh", "tansu-path"])
+        guard result.status == 0 else { throw TestFailure("Tansu not found: \(result.output)") }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
