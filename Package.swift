@@ -94,7 +94,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(
-            name: "ContractsTests", dependencies: ["Contracts", "ServiceKit"], swiftSettings: strict),
+            name: "ContractsTests", dependencies: ["Contracts", "ServiceKit", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

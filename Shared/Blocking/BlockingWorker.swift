@@ -1,23 +1,103 @@
-import Dispatch
+import Foundation
 
-/// A serial queue for blocking C calls (libpq queries, librdkafka polls and flushes), so
-/// they never run on Swift's cooperative thread pool: Dispatch gives a blocked serial
-/// queue a thread of its own. Work submitted to one worker runs one at a time, in order.
-public final class BlockingWorker: Sendable {
-    private let queue: DispatchQueue
+/// A thread of its own for blocking C calls (libpq queries, librdkafka polls and
+/// flushes), so they never run on Swift's cooperative thread pool.
+///
+/// It is also a `TaskExecutor`: code that runs with it as the task executor preference
+/// (`PostgresPool.withConnection` does this for a session's whole body) runs on this
+/// thread, and `run` then calls the C function directly instead of hopping threads for
+/// every statement. Work runs one job at a time, in order.
+public final class BlockingWorker: TaskExecutor, @unchecked Sendable {
+    // Safe to share: every mutable field of `state` is guarded by its condition.
+    private let state: WorkerState
 
     public init(label: String) {
-        queue = DispatchQueue(label: label)
+        let state = WorkerState()
+        self.state = state
+        state.executor = UnownedTaskExecutor(ordinary: self)
+        let thread = Thread { state.serve() }
+        thread.name = label
+        thread.start()
+        state.waitUntilStarted()
     }
 
-    /// Runs `body` on the worker's queue and returns its result to the caller.
+    deinit {
+        state.stop()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        state.submit(UnownedJob(job))
+    }
+
+    /// True when the caller already runs on this worker's thread.
+    public var isCurrentThread: Bool { state.isCurrentThread }
+
+    /// Runs `body` on the worker's thread (directly when already there) and returns its result.
     public func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
-        let result: Result<T, E> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: Result { () throws(E) -> T in try body() })
-            }
+        if isCurrentThread { return try body() }
+        let result: Result<T, E> = await withTaskExecutorPreference(self) {
+            Result { () throws(E) -> T in try body() }
         }
         return try result.get()
+    }
+}
+
+/// The job queue and the thread's identity, shared between the worker and its thread.
+private final class WorkerState: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var head = 0
+    private var stopped = false
+    private var thread: pthread_t?
+    var executor: UnownedTaskExecutor?
+
+    func serve() {
+        condition.lock()
+        thread = pthread_self()
+        condition.broadcast()
+        condition.unlock()
+        while true {
+            condition.lock()
+            while head == jobs.count && !stopped { condition.wait() }
+            if head == jobs.count && stopped {
+                condition.unlock()
+                return
+            }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.unlock()
+            if let executor { job.runSynchronously(on: executor) }
+        }
+    }
+
+    func waitUntilStarted() {
+        condition.lock()
+        while thread == nil { condition.wait() }
+        condition.unlock()
+    }
+
+    func submit(_ job: UnownedJob) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    var isCurrentThread: Bool {
+        // Written once before the worker is handed out (waitUntilStarted), read-only after.
+        guard let thread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
     }
 }
 

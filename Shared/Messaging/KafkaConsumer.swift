@@ -57,19 +57,34 @@ public final class KafkaConsumer: Sendable {
         let milliseconds = timeout.clampedMilliseconds
         return await worker.run { () -> [KafkaMessage] in
             var batch: [KafkaMessage] = []
+            guard maxMessages > 0 else { return batch }
             batch.reserveCapacity(min(maxMessages, 1024))
-            var wait = milliseconds
             var topicNames = TopicNameCache()
-            while batch.count < maxMessages, let record = rd_kafka_consumer_poll(handle.pointer, wait) {
+            func take(_ record: UnsafeMutablePointer<rd_kafka_message_t>) {
                 defer { rd_kafka_message_destroy(record) }
-                wait = 0
                 if record.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     if record.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
                         logger.warning("consumer error", metadata: ["error": "\(KafkaError(code: record.pointee.err))"])
                     }
-                    continue
+                    return
                 }
                 batch.append(KafkaMessage(copying: record, topicNames: &topicNames))
+            }
+            // The first record may take up to `timeout`; what is already fetched after it is
+            // taken in chunks (one queue lock per chunk instead of one per record).
+            guard let first = rd_kafka_consumer_poll(handle.pointer, milliseconds) else { return batch }
+            take(first)
+            guard batch.count < maxMessages, let queue = rd_kafka_queue_get_consumer(handle.pointer) else { return batch }
+            defer { rd_kafka_queue_destroy(queue) }
+            let chunk = min(maxMessages, 256)
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<rd_kafka_message_t>?.self, capacity: chunk) { records in
+                while batch.count < maxMessages {
+                    let taken = rd_kafka_consume_batch_queue(queue, 0, records.baseAddress, min(chunk, maxMessages - batch.count))
+                    guard taken > 0 else { break }
+                    for index in 0..<taken {
+                        if let record = records[index] { take(record) }
+                    }
+                }
             }
             return batch
         }

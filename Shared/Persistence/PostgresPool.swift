@@ -30,13 +30,14 @@ public final class PostgresPool: Sendable {
         self.logger = logger
     }
 
-    /// Lends a session for the duration of `body`.
+    /// Lends a session for the duration of `body`. The body runs on the session's own
+    /// thread, so its statements call libpq directly instead of hopping threads each.
     public func withConnection<T: Sendable>(
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let connection = try await acquire()
         do {
-            let result = try await body(connection)
+            let result = try await withTaskExecutorPreference(connection.worker) { try await body(connection) }
             release(connection)
             return result
         } catch {

@@ -1,6 +1,7 @@
 import Contracts
 import Domain
 import Foundation
+import TestSupport
 import Testing
 
 /// Holds the Swift contract types to the published JSON Schemas: every event type is
@@ -36,43 +37,36 @@ struct EventSchemaTests {
             planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Epsilon", createdAt: Date()),
     ]
 
-    static func check(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "scripts/check-contracts.py"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func check(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await runProcessDetached(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", "scripts/check-contracts.py"] + arguments)
+        return (result.status, result.output)
     }
 
     @Test("every sample of every event type validates against its schema")
-    func samplesValidate() throws {
+    func samplesValidate() async throws {
         #expect(Set(Self.samples.map { type(of: $0).eventType }) == Set(EventCatalogue.all.map { $0.eventType }))
         for sample in Self.samples {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
             try EventJSON.encoder.encode(sample).write(to: file)
-            let result = try Self.check(["event", type(of: sample).eventType, file.path])
+            let result = try await Self.check(["event", type(of: sample).eventType, file.path])
             #expect(result.status == 0, "\(type(of: sample).eventType): \(result.output)")
         }
     }
 
     @Test("the schemas reject data that breaks the contract")
-    func schemasReject() throws {
+    func schemasReject() async throws {
         var data = try JSONSerialization.jsonObject(with: EventJSON.encoder.encode(Self.samples[0])) as? [String: Any] ?? [:]
         data["track"] = "sideways"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: data).write(to: file)
-        let result = try Self.check(["event", NeedSubmittedV1.eventType, file.path])
+        let result = try await Self.check(["event", NeedSubmittedV1.eventType, file.path])
         #expect(result.status != 0)
     }
 
     @Test("the AsyncAPI and OpenAPI documents are valid and name every event type and topic")
-    func documentsAreValid() throws {
-        let result = try Self.check(["all"])
+    func documentsAreValid() async throws {
+        let result = try await Self.check(["all"])
         #expect(result.status == 0, "\(result.output)")
     }
 }

@@ -29,7 +29,7 @@ final class RunningSystem: @unchecked Sendable {
         self.ports = ports
         logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("styrbord-\(database)")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
-        let provision = try runCommand(["bash", "scripts/provision-db.sh", database])
+        let provision = try await runProcessDetached(URL(fileURLWithPath: "/usr/bin/env"), ["bash", "scripts/provision-db.sh", database])
         guard provision.status == 0 else { throw SystemError("provisioning failed: \(provision.output)") }
         try startBroker()
         for service in Self.services { try start(service) }

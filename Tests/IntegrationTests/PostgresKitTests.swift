@@ -121,7 +121,7 @@ struct PostgresKitTests {
         let started = AsyncStream<Void>.makeStream()
         async let holder: Void = pool.withConnection { connection in
             started.continuation.yield()
-            try await connection.query("SELECT pg_sleep(1)")
+            try await connection.query("SELECT pg_sleep(3)")
         }
         for await _ in started.stream { break }
         await #expect(throws: PostgresError.self) {

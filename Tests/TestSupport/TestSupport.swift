@@ -112,3 +112,16 @@ public final class PrivateBroker: @unchecked Sendable {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+/// `runProcess` on a thread of its own: waiting for a child process must not occupy one of
+/// Swift's few cooperative threads, or every other test stalls meanwhile.
+public func runProcessDetached(_ executable: URL, _ arguments: [String]) async throws
+    -> (status: Int32, reason: Process.TerminationReason, output: String)
+{
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            continuation.resume(with: Result { try runProcess(executable, arguments) })
+        }
+        thread.start()
+    }
+}

@@ -50,5 +50,5 @@ enum TestStack {
 func runProduct(_ name: String, _ arguments: [String]) async throws
     -> (status: Int32, reason: Process.TerminationReason, output: String)
 {
-    try runProcess(productsDirectory.appendingPathComponent(name), arguments)
+    try await runProcessDetached(productsDirectory.appendingPathComponent(name), arguments)
 }
