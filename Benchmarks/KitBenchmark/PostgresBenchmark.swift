@@ -3,9 +3,10 @@ import Foundation
 import Persistence
 
 /// Single-row insert rate: N autocommit `INSERT … VALUES ($1, $2)` statements over one
-/// session, each through `PostgresPool.withConnection` and `execute` as services use
-/// them (the kit prepares the statement once per session). Equivalent to pgbench
-/// `-M prepared -c 1` with a one-INSERT script.
+/// session lent by `PostgresPool.withConnection`, each through `execute` (the kit prepares
+/// the statement once per session). Equivalent to pgbench `-M prepared -c 1` with a
+/// one-INSERT script, which also keeps one session for the run. `--checkout-per-insert`
+/// borrows the session anew for every insert instead, as a request handler does.
 struct PostgresInsertBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres-insert", abstract: "Insert N single rows, one autocommit statement each.")
@@ -33,6 +34,9 @@ struct PostgresInsertBenchmark: AsyncParsableCommand {
     @Option(help: "Log level for the kit's messages (standard error).")
     var logLevel: String = "warning"
 
+    @Flag(help: "Borrow the session from the pool for every insert (a request handler's pattern).")
+    var checkoutPerInsert = false
+
     func validate() throws {
         guard inserts > 0, payloadSize >= 0 else { throw ValidationError("inserts must be > 0") }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -55,12 +59,22 @@ struct PostgresInsertBenchmark: AsyncParsableCommand {
         let payload = String(repeating: "x", count: payloadSize)
         let sql = "INSERT INTO \(table) (id, payload) VALUES ($1, $2)"
 
+        let count = inserts
         let start = ContinuousClock.now
-        for id in 0..<inserts {
-            let affected = try await pool.withConnection { connection in
-                try await connection.execute(sql, [Int64(id), payload])
+        if checkoutPerInsert {
+            for id in 0..<count {
+                let affected = try await pool.withConnection { connection in
+                    try await connection.execute(sql, [Int64(id), payload])
+                }
+                if affected != 1 { throw BenchmarkFailure("insert \(id) touched \(affected) rows") }
             }
-            if affected != 1 { throw BenchmarkFailure("insert \(id) touched \(affected) rows") }
+        } else {
+            try await pool.withConnection { connection in
+                for id in 0..<count {
+                    let affected = try await connection.execute(sql, [Int64(id), payload])
+                    if affected != 1 { throw BenchmarkFailure("insert \(id) touched \(affected) rows") }
+                }
+            }
         }
         let end = ContinuousClock.now
         BenchmarkResult(name: name, count: inserts, seconds: (end - start).seconds).print()
