@@ -50,28 +50,28 @@ final class RunningSystem: @unchecked Sendable {
         broker = try PrivateBroker(port: brokerPort)
     }
 
-    /// Starts one service process.
-    func start(_ service: String) throws {
+    /// Starts one service process; `instance` and `port` start a further instance of it.
+    func start(_ service: String, instance: String? = nil, port: Int? = nil) throws {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("styrbord-\(service)")
         process.arguments = ["serve"]
         var environment = Self.environment
         environment["STYRBORD_HTTP_HOST"] = "127.0.0.1"
-        environment["STYRBORD_HTTP_PORT"] = String(ports[service] ?? 0)
+        environment["STYRBORD_HTTP_PORT"] = String(port ?? ports[service] ?? 0)
         environment["STYRBORD_DATABASE_URL"] = databaseURL(asRoleOf: service)
         environment["STYRBORD_KAFKA_BROKERS"] = "127.0.0.1:\(brokerPort)"
         environment["STYRBORD_KAFKA_PROFILE"] = "local"
         environment["STYRBORD_TOPIC_PARTITIONS"] = "3"
         environment["STYRBORD_LOG_LEVEL"] = "info"
         process.environment = environment
-        let log = logDirectory.appendingPathComponent("\(service).log")
+        let log = logDirectory.appendingPathComponent("\(instance ?? service).log")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        lock.withLock { processes[service] = process }
+        lock.withLock { processes[instance ?? service] = process }
     }
 
     /// Kills a service outright (SIGKILL), as a crash or an OOM kill would.

@@ -158,6 +158,46 @@ struct WalkingSkeletonTests {
         }
     }
 
+    /// A metric's value in a Prometheus text exposition, summed over its label sets.
+    static func metric(_ name: String, at url: URL) async throws -> Double {
+        let text = String(decoding: try await HTTP.get(url).body, as: UTF8.self)
+        return text.split(separator: "\n").filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+
+    @Test("a second instance of a service shares the work and nothing is applied twice")
+    func scaledOutInstancesShareTheWork() async throws {
+        let system = try await RunningSystem()
+        defer { system.shutDown() }
+        let extraPort = try freeLoopbackPort()
+        try system.start("analysis", instance: "analysis-2", port: extraPort)
+        let first = system.url("analysis", "/metrics")
+        let second = URL(string: "http://127.0.0.1:\(extraPort)/metrics")!
+        try await waitUntil("both analysis instances to own partitions", timeout: .seconds(90), every: .milliseconds(200)) {
+            let owned = [try? await Self.metric("styrbord_consumer_assigned_partitions", at: first),
+                         try? await Self.metric("styrbord_consumer_assigned_partitions", at: second)]
+            return owned.allSatisfy { ($0 ?? 0) > 0 }
+        }
+        let total = 60
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<total {
+                group.addTask {
+                    _ = try await Self.drive(system, key: "scaled-\(index)", need: Self.need("Skalat behov \(index)", track: "common"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await waitUntil("every notification", timeout: .seconds(60)) {
+            try await Self.notificationKinds(system).values.map(\.count).reduce(0, +) == total * Self.expectedKinds(track: "common").count
+        }
+        let appliedFirst = try await Self.metric("styrbord_events_applied_total", at: first)
+        let appliedSecond = try await Self.metric("styrbord_events_applied_total", at: second)
+        #expect(appliedFirst > 0 && appliedSecond > 0, "both instances applied events: \(appliedFirst) and \(appliedSecond)")
+        #expect(appliedFirst + appliedSecond == Double(total), "each need applied once across the group")
+        #expect(try await Self.count(system, "analysis", "/v1/analyses") == total)
+        #expect(try await Self.count(system, "benefits", "/v1/plans") == total)
+    }
+
     @Test("200 needs submitted concurrently arrive exactly once at every stage while each service in turn is killed and restarted")
     func exactlyOnceUnderLoadAndKills() async throws {
         let system = try await RunningSystem()

@@ -48,6 +48,7 @@ public struct InboxConsumer: Service {
     private let applied: Counter
     private let duplicates: Counter
     private let deadLettered: Counter
+    private let assignedPartitions: Gauge
 
     /// - Parameters:
     ///   - name: the consumer's name, also its inbox key and the Kafka group id.
@@ -66,6 +67,7 @@ public struct InboxConsumer: Service {
         self.applied = Counter(label: "styrbord_events_applied_total", dimensions: [("consumer", name)])
         self.duplicates = Counter(label: "styrbord_events_duplicate_total", dimensions: [("consumer", name)])
         self.deadLettered = Counter(label: "styrbord_events_dead_lettered_total", dimensions: [("consumer", name)])
+        self.assignedPartitions = Gauge(label: "styrbord_consumer_assigned_partitions", dimensions: [("consumer", name)])
     }
 
     public func run() async throws {
@@ -77,7 +79,13 @@ public struct InboxConsumer: Service {
     }
 
     private func loop() async throws {
+        var lastAssignmentCheck = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled {
+            if ContinuousClock.now - lastAssignmentCheck > .seconds(1) {
+                // How many partitions this instance owns: shows how a scaled-out group shares them.
+                assignedPartitions.record(await consumer.assignment().count)
+                lastAssignmentCheck = .now
+            }
             let batch = await consumer.poll(maxMessages: options.batchSize, timeout: options.pollTimeout)
             if batch.isEmpty { continue }
             var done: [KafkaMessage] = []
