@@ -30,8 +30,6 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, Equatable
 
     /// A unique or exclusion constraint was violated (SQLSTATE 23505 / 23P01).
     public var isUniqueViolation: Bool { sqlState == "23505" || sqlState == "23P01" }
-    /// A serialization failure or deadlock: retrying the transaction may succeed.
-    public var isTransient: Bool { sqlState == "40001" || sqlState == "40P01" || kind == .connection }
 
     public var description: String {
         var text = "PostgreSQL \(kind)"

@@ -63,7 +63,7 @@ struct ConsumerGroupTests {
         #expect(Set(seen.keys) == Set(0..<total))
     }
 
-    @Test("offsets of partitions a member no longer owns are not stored")
+    @Test("a member that leaves hands over exactly at its committed offset; marks after leaving change nothing")
     func revokedPartitionsAreNotCommitted() async throws {
         let topic = TestStack.unique("revoke")
         try await TestStack.createTopics([topic], partitions: 1)

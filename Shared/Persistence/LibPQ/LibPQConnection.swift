@@ -32,9 +32,6 @@ final class LibPQConnection: @unchecked Sendable {
 
     var isBroken: Bool { PQstatus(pointer) != CONNECTION_OK }
 
-    /// The server's backend process id, useful in logs and for cancelling.
-    var backendPID: Int32 { PQbackendPID(pointer) }
-
     /// Runs SQL with no parameters through the simple protocol; several statements may
     /// be separated by semicolons (migrations). Returns the last result's rows.
     func simpleQuery(_ sql: String) throws(PostgresError) -> PostgresResult {

@@ -184,13 +184,6 @@ public struct OutboxRelay: Service {
                 "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1", [cutoff])
         }
     }
-
-    /// Rows waiting to be published: the backlog an operator alerts on.
-    public func backlog() async throws -> Int {
-        try await pool.withConnection { connection in
-            try await connection.query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")[0].decode("n")
-        }
-    }
 }
 
 struct OutboxRecord: Sendable {
