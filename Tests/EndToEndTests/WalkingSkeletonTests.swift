@@ -126,6 +126,20 @@ struct WalkingSkeletonTests {
         let decision = try await HTTP.post(system.url("prioritisation", "/v1/decisions"), Self.decision(UUID().uuidString))
         #expect(decision.status == 422, "an initiative outside the candidate pool cannot be decided")
         #expect(try await Self.count(system, "intake", "/v1/needs") == 1)
+        // The same key sent five times at once: one need, one 201, the rest repeats of it.
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<5 {
+                group.addTask {
+                    try await HTTP.post(
+                        system.url("intake", "/v1/needs"), Self.need("samtidigt", track: "common"),
+                        headers: ["Idempotency-Key": "race"]
+                    ).status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.sorted() == [200, 200, 200, 200, 201])
+        #expect(try await Self.count(system, "intake", "/v1/needs") == 2)
         var badAmount = Self.completion
         badAmount["oneOffCost"] = "1,5"
         let notFound = try await HTTP.post(system.url("analysis", "/v1/analyses/\(UUID().uuidString)/complete"), badAmount)

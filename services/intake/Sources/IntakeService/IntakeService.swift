@@ -48,6 +48,17 @@ struct NeedRepository: Sendable {
     /// With an idempotency key, a repeat of the same request returns the first answer;
     /// the same key with another body is refused.
     func submit(_ submission: NeedSubmission, idempotencyKey: String?, traceParent: String?) async throws -> (NeedResource, created: Bool) {
+        do {
+            return try await submitOnce(submission, idempotencyKey: idempotencyKey, traceParent: traceParent)
+        } catch let error as PostgresError where error.isUniqueViolation && idempotencyKey != nil {
+            // A concurrent request with the same key committed first: answer as its repeat.
+            return try await submitOnce(submission, idempotencyKey: idempotencyKey, traceParent: traceParent)
+        }
+    }
+
+    private func submitOnce(_ submission: NeedSubmission, idempotencyKey: String?, traceParent: String?) async throws
+        -> (NeedResource, created: Bool)
+    {
         let body = String(decoding: try EventJSON.encoder.encode(submission), as: UTF8.self)
         return try await pool.withTransaction { connection in
             if let idempotencyKey {
