@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // C bridges: module map + shim.h, flags from pkg-config.
@@ -68,6 +71,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Shared/ServiceKit",
             resources: [.copy("Resources/Migrations")],
@@ -91,7 +97,9 @@ let package = Package(
             ],
             path: "Tests/KitProbe", swiftSettings: strict),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(
             name: "ContractsTests", dependencies: ["Contracts", "ServiceKit", "TestSupport"], swiftSettings: strict),
@@ -119,9 +127,12 @@ for service in services {
         .target(
             name: service.module,
             dependencies: ["Domain", "Contracts", "ServiceKit", "Persistence", "Messaging",
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "services/\(service.name)/Sources/\(service.module)",
-            resources: [.copy("Migrations")],
+            resources: [.copy("Migrations")] + (service.name == "intake" ? [.copy("Data")] : []),
             swiftSettings: strict))
     package.targets.append(
         .executableTarget(

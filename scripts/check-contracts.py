@@ -89,8 +89,8 @@ class Failures:
 
 
 def event_contracts() -> dict[str, str]:
-    """Maps each `eventType` literal in InitiativeEvents.swift to its schema URI."""
-    text = EVENTS_SWIFT.read_text(encoding="utf-8")
+    """Maps each `eventType` literal in Shared/Contracts/*.swift to its schema URI."""
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(EVENTS_SWIFT.parent.glob("*.swift")))
     base_match = re.search(r'let\s+schemaBase\s*=\s*"([^"]+)"', text)
     base = base_match.group(1) if base_match else ""
     contracts: dict[str, str] = {}
@@ -355,8 +355,16 @@ def check_openapi(failures: Failures) -> None:
             continue
         if not check_references(document, path, failures):
             continue
-        if "security" in document:
-            failures.add(f"{label}: must not require security globally (the skeleton checks no token yet)")
+        # Every /v1 operation needs a bearer token; the probes and /metrics need none.
+        for route, item in document.get("paths", {}).items():
+            for method, operation in item.items():
+                if method not in ("get", "put", "post", "delete", "patch") or not isinstance(operation, dict):
+                    continue
+                effective = operation.get("security", document.get("security", []))
+                if route.startswith("/v1") and not effective:
+                    failures.add(f"{label}: {method.upper()} {route} must require the bearer token")
+                if not route.startswith("/v1") and effective:
+                    failures.add(f"{label}: {method.upper()} {route} must not require a token (probes and metrics)")
         schemes = document.get("components", {}).get("securitySchemes", {}).values()
         if not any(s.get("type") == "http" and s.get("scheme") == "bearer" for s in schemes):
             failures.add(f"{label}: declares no bearer security scheme")

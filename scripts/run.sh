@@ -20,6 +20,12 @@ echo "[run] building the services"
 swift build -c debug 2>&1 | grep -E "error|warning: |Build complete" || true
 BIN="$(swift build -c debug --show-bin-path)"
 
+# Bearer tokens: a secret made once for this clone (never committed), shared by the five
+# services; mint tokens with: .build/debug/styrbord-intake token --subject … --organisation … --role …
+SECRET_FILE="$RUN_DIR/auth-secret"
+[ -s "$SECRET_FILE" ] || (umask 077; openssl rand -hex 32 >"$SECRET_FILE")
+export STYRBORD_AUTH_HMAC_KEYS="local:$(cat "$SECRET_FILE")"
+
 ready() { curl -fsS -o /dev/null "http://127.0.0.1:$1/health/ready" 2>/dev/null; }
 
 for entry in "${SERVICES[@]}"; do
@@ -50,13 +56,14 @@ done
 
 if [ "${STYRBORD_NO_DEMO:-0}" != "1" ]; then
   echo "[run] loading demo data"
-  python3 scripts/demo/load.py http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083
+  STYRBORD_TOKEN="$("$BIN/styrbord-intake" token --subject demo-admin --organisation slk --role admin --ttl 600)" \
+    python3 scripts/demo/load.py http://127.0.0.1:8081 http://127.0.0.1:8082 http://127.0.0.1:8083
 fi
 
 cat <<TABLE
 
 Styrbord is running:
-  intake          http://127.0.0.1:8081   POST/GET /v1/needs
+  intake          http://127.0.0.1:8081   /v1/needs, /v1/needs/imports, /v1/proposals, /v1/exemptions, /v1/organisations
   analysis        http://127.0.0.1:8082   GET /v1/analyses, POST /v1/analyses/{id}/complete
   prioritisation  http://127.0.0.1:8083   GET /v1/candidates, POST /v1/decisions
   benefits        http://127.0.0.1:8084   GET /v1/plans
@@ -64,5 +71,8 @@ Styrbord is running:
   each also       /health/live  /health/ready  /metrics
   PostgreSQL      postgresql://postgres@127.0.0.1:$PG_PORT/$DATABASE
   Kafka (Tansu)   127.0.0.1:$KAFKA_PORT
+Every /v1 call needs a bearer token, e.g. a submitter of Utbildningsnämnden:
+  STYRBORD_AUTH_HMAC_KEYS="local:\$(cat .local/run/auth-secret)" $BIN/styrbord-intake token \\
+      --subject anna --organisation utbildning --role submitter
 Logs in .local/run/. Stop everything with: scripts/stop.sh
 TABLE

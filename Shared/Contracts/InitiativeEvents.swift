@@ -17,11 +17,25 @@ public struct NeedSubmittedV1: EventPayload, Equatable {
     public var driver: NeedDriver
     public var targetGroups: [TargetGroup]
     public var submittedAt: Date
+    // Added within v1 (optional, so earlier producers' events stay valid):
+    public var goalArea: GoalArea?
+    public var urgency: Urgency?
+    public var expectedBenefits: [ExpectedBenefit]?
+    public var roughCost: RoughCost?
+    /// The `sub` of who submitted it.
+    public var submittedBy: String?
 
     public init(
         initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String, description: String,
-        category: NeedCategory, driver: NeedDriver, targetGroups: [TargetGroup], submittedAt: Date
+        category: NeedCategory, driver: NeedDriver, targetGroups: [TargetGroup], submittedAt: Date,
+        goalArea: GoalArea? = nil, urgency: Urgency? = nil, expectedBenefits: [ExpectedBenefit]? = nil,
+        roughCost: RoughCost? = nil, submittedBy: String? = nil
     ) {
+        self.goalArea = goalArea
+        self.urgency = urgency
+        self.expectedBenefits = expectedBenefits
+        self.roughCost = roughCost
+        self.submittedBy = submittedBy
         self.initiativeId = initiativeId
         self.organisationId = organisationId
         self.track = track
@@ -149,6 +163,8 @@ public struct BenefitPlanCreatedV1: EventPayload, Equatable {
 public enum EventCatalogue {
     public static let all: [any EventPayload.Type] = [
         NeedSubmittedV1.self, AnalysisOpenedV1.self, AnalysisCompletedV1.self, DecisionMadeV1.self,
-        BenefitPlanCreatedV1.self,
+        BenefitPlanCreatedV1.self, NeedDraftedV1.self, NeedUpdatedV1.self, NeedWithdrawnV1.self,
+        SupplierProposalSubmittedV1.self, ExemptionRegisteredV1.self, OrganisationRegisteredV1.self,
+        OrganisationUpdatedV1.self,
     ]
 }

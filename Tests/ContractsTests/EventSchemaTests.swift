@@ -35,7 +35,58 @@ struct EventSchemaTests {
             rationale: "Avslås", decidedOn: "2026-11-20", followedBySLK: false),
         BenefitPlanCreatedV1(
             planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Epsilon", createdAt: Date()),
+        NeedDraftedV1(
+            initiativeId: initiative, organisationId: organisation, track: .common, title: "Läkemedelsautomater i hemmet",
+            draftedBy: "anna", draftedAt: Date()),
+        NeedUpdatedV1(
+            initiativeId: initiative, organisationId: organisation, changedFields: ["description", "roughCost"],
+            need: fullNeed, version: 3, updatedBy: "anna", updatedAt: Date()),
+        NeedWithdrawnV1(
+            initiativeId: initiative, organisationId: organisation, previousStatus: "submitted",
+            reason: "Löses inom befintligt avtal", withdrawnBy: "anna", withdrawnAt: Date()),
+        SupplierProposalSubmittedV1(
+            initiativeId: InitiativeID(), supplierId: OrganisationID("intraservice")!, title: "Gemensamt planeringssystem",
+            description: "Epsilon för två välfärdsnämnder", category: .businessSystemProcurement,
+            goalArea: .efficiencyInnovationBalance, answersNeeds: [initiative, InitiativeID()],
+            customerOrganisationIds: [organisation, OrganisationID("funktionsstod")!],
+            expectedBenefits: fullNeed.expectedBenefits ?? [], roughCost: RoughCost(oneOff: SEK(2_000_000)),
+            submittedBy: "lev-1", submittedAt: Date()),
+        SupplierProposalSubmittedV1(
+            initiativeId: InitiativeID(), supplierId: OrganisationID("intraservice")!, title: "Utan valfria fält",
+            description: "Minsta möjliga förslag", category: .other, goalArea: nil, answersNeeds: [initiative],
+            customerOrganisationIds: [organisation], expectedBenefits: [], roughCost: nil, submittedBy: "lev-1",
+            submittedAt: Date()),
+        ExemptionRegisteredV1(
+            exemptionId: UUID(), organisationId: OrganisationID("goteborg-energi")!,
+            supplierId: OrganisationID("intraservice")!, baseService: "Arbetsplatstjänst",
+            motivation: "Driftmiljön för elnätet kräver egen klientplattform",
+            boardDecision: BoardDecision(board: "Styrelsen för Göteborg Energi AB", decidedOn: CalendarDate("2026-10-15")!, reference: "§ 42"),
+            registeredBy: "erik", registeredAt: Date()),
+        OrganisationRegisteredV1(
+            organisation: OrganisationRecord(
+                organisationId: organisation, name: "Äldre samt vård- och omsorgsförvaltningen", kind: .administration,
+                board: "Äldre samt vård- och omsorgsnämnden", active: true),
+            registeredAt: Date()),
+        OrganisationUpdatedV1(
+            organisation: OrganisationRecord(
+                organisationId: OrganisationID("got-event")!, name: "Got Event AB", kind: .company,
+                board: "Styrelsen för Got Event AB", active: false),
+            changedFields: ["active"], updatedAt: Date()),
+        fullNeed,
     ]
+
+    /// A submission with every optional field of v1 set.
+    static let fullNeed = NeedSubmittedV1(
+        initiativeId: initiative, organisationId: organisation, track: .common, title: "Läkemedelsautomater",
+        description: "Påminnelser och dosering i hemmet", category: .qualityRaising, driver: .cityWideChange,
+        targetGroups: [.residents], submittedAt: Date(), goalArea: .internalExternalBalance, urgency: .high,
+        expectedBenefits: [
+            ExpectedBenefit(description: "Färre missade doser", stakeholder: .residents, kind: .qualitative),
+            ExpectedBenefit(
+                description: "Frigjord tid för hemtjänsten", stakeholder: .employees, kind: .economic,
+                annualValue: SEK(Decimal(string: "350000.50")!)),
+        ],
+        roughCost: RoughCost(oneOff: SEK(800_000), annual: SEK(120_000)), submittedBy: "anna")
 
     static func check(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let result = try await runProcessDetached(

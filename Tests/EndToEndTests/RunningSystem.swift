@@ -12,6 +12,8 @@ final class RunningSystem: @unchecked Sendable {
 
     let database: String
     let brokerPort: Int
+    /// The services this system runs (all five unless a test needs fewer).
+    let running: [String]
     let ports: [String: Int]
     let logDirectory: URL
     private let lock = NSLock()
@@ -21,7 +23,8 @@ final class RunningSystem: @unchecked Sendable {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
     static var pgPort: String { environment["STYRBORD_PG_PORT"] ?? "55432" }
 
-    init() async throws {
+    init(only running: [String] = RunningSystem.services) async throws {
+        self.running = running
         database = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
         brokerPort = try freeLoopbackPort()
         var ports: [String: Int] = [:]
@@ -32,8 +35,8 @@ final class RunningSystem: @unchecked Sendable {
         let provision = try await runProcessDetached(URL(fileURLWithPath: "/usr/bin/env"), ["bash", "scripts/provision-db.sh", database])
         guard provision.status == 0 else { throw SystemError("provisioning failed: \(provision.output)") }
         try startBroker()
-        for service in Self.services { try start(service) }
-        for service in Self.services { try await waitUntilReady(service) }
+        for service in running { try start(service) }
+        for service in running { try await waitUntilReady(service) }
     }
 
     func url(_ service: String, _ path: String) -> URL {
@@ -63,6 +66,7 @@ final class RunningSystem: @unchecked Sendable {
         environment["STYRBORD_KAFKA_PROFILE"] = "local"
         environment["STYRBORD_TOPIC_PARTITIONS"] = "3"
         environment["STYRBORD_LOG_LEVEL"] = "info"
+        environment["STYRBORD_AUTH_HMAC_KEYS"] = TestTokens.secret
         process.environment = environment
         let log = logDirectory.appendingPathComponent("\(instance ?? service).log")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
@@ -138,6 +142,11 @@ enum HTTP {
         var json: Any? { try? JSONSerialization.jsonObject(with: body) }
         var object: [String: Any] { json as? [String: Any] ?? [:] }
         var contentType: String?
+        var headers: [String: String] = [:]
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
     }
 
     static let session: URLSession = {
@@ -146,25 +155,42 @@ enum HTTP {
         return URLSession(configuration: configuration)
     }()
 
-    static func get(_ url: URL) async throws -> Reply {
-        try await send(URLRequest(url: url))
+    /// What requests carry unless they say otherwise: an admin of the city office, who
+    /// may act for every organisation (the walking skeleton's tests are not about access).
+    static let adminToken = TestTokens.mint(subject: "test-admin", organisation: "slk", roles: ["admin"])
+
+    static func get(_ url: URL, token: String? = adminToken) async throws -> Reply {
+        try await send(URLRequest(url: url), token: token)
     }
 
-    static func post(_ url: URL, _ body: [String: Any], headers: [String: String] = [:]) async throws -> Reply {
+    static func post(_ url: URL, _ body: [String: Any], headers: [String: String] = [:], token: String? = adminToken)
+        async throws -> Reply
+    {
+        try await send(url, method: "POST", body: try JSONSerialization.data(withJSONObject: body), headers: headers, token: token)
+    }
+
+    static func send(
+        _ url: URL, method: String, body: Data?, contentType: String = "application/json", headers: [String: String] = [:],
+        token: String? = adminToken
+    ) async throws -> Reply {
         var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpMethod = method
+        request.httpBody = body
+        if body != nil { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        return try await send(request)
+        return try await send(request, token: token)
     }
 
-    static func send(_ request: URLRequest) async throws -> Reply {
+    static func send(_ request: URLRequest, token: String? = adminToken) async throws -> Reply {
+        var request = request
+        if let token, request.value(forHTTPHeaderField: "Authorization") == nil {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
         let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
         return Reply(
             method: request.httpMethod ?? "GET", url: request.url!, status: http?.statusCode ?? 0, body: data,
-            contentType: http?.value(forHTTPHeaderField: "Content-Type"))
+            contentType: http?.value(forHTTPHeaderField: "Content-Type"), headers: http?.allHeaderFields as? [String: String] ?? [:])
     }
 
     /// Retries through connection failures and 5xx (a service being restarted) until

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A condition did not hold within its deadline, or a helper process failed.
@@ -123,5 +124,34 @@ public func runProcessDetached(_ executable: URL, _ arguments: [String]) async t
             continuation.resume(with: Result { try runProcess(executable, arguments) })
         }
         thread.start()
+    }
+}
+
+/// Access tokens for tests, made independently of the service kit (plain HS256 over the
+/// JSON claims), so the services are shown to accept any standard JWT, not only their own.
+public enum TestTokens {
+    /// The shared secret the test processes give the services (`STYRBORD_AUTH_HMAC_KEYS`).
+    public static let secret: String = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        .padding(toLength: 64, withPad: "0", startingAt: 0)
+
+    public static func mint(
+        subject: String, organisation: String, roles: [String], secret: String = TestTokens.secret,
+        issuer: String = "styrbord", audience: String = "styrbord", expiresIn seconds: Int = 3600, email: String? = nil
+    ) -> String {
+        func base64URL(_ data: some DataProtocol) -> String {
+            Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        var claims: [String: Any] = [
+            "sub": subject, "org": organisation, "roles": roles, "iss": issuer, "aud": audience, "iat": now,
+            "exp": now + seconds,
+        ]
+        if let email { claims["email"] = email }
+        let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let payload = base64URL((try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data())
+        let signature = HMAC<SHA256>.authenticationCode(
+            for: Data("\(header).\(payload)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return "\(header).\(payload).\(base64URL(Array(signature)))"
     }
 }

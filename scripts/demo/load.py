@@ -2,7 +2,8 @@
 """Loads demo data through the services' HTTP APIs only, as a user would: registers the
 needs of scripts/demo/needs.json (idempotency keys make a second run change nothing),
 completes some analyses and records some decisions. Usage: load.py INTAKE ANALYSIS PRIORITISATION"""
-import json, os, sys, time, urllib.error, urllib.request
+import json
+import os, sys, time, urllib.error, urllib.request
 
 intake, analysis, prioritisation = sys.argv[1:4]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -11,7 +12,9 @@ with open(os.path.join(here, "needs.json"), encoding="utf-8") as f:
 
 def call(method, url, body=None, headers=None):
     data = json.dumps(body).encode("utf-8") if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    token = os.environ.get("STYRBORD_TOKEN", "")
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **auth, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"null")

@@ -92,6 +92,11 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// Records a problem found by a rule across variables.
+    public mutating func fail(_ name: String, _ problem: String) {
+        errors.append(ConfigurationError(variable: name, problem: problem))
+    }
+
     /// Throws the first problem found, so a service refuses to start with a clear message.
     public func validate() throws(ConfigurationError) {
         if let first = errors.first { throw first }

@@ -97,12 +97,14 @@ extension Request {
     public func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext, limit: Int = 1_048_576)
         async throws -> T
     {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: limit)
-        } catch {
-            throw Problem(status: .contentTooLarge, detail: "the body is larger than \(limit) bytes")
-        }
+        try JSONRequest.decode(T.self, from: try await collectBody(context: context, limit: limit))
+    }
+}
+
+/// JSON request bodies with the project's decoder settings.
+public enum JSONRequest {
+    /// Decodes `buffer`; a malformed body becomes a 422 problem naming the field and rule.
+    public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {
@@ -148,12 +150,17 @@ extension DecodingError {
 
 /// JSON responses with the project's encoder settings.
 public enum JSONResponse {
-    public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
-        -> Response
-    {
+    /// Sorted keys, unescaped slashes, ISO 8601 dates.
+    public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
+        -> Response
+    {
         var allHeaders = headers
         allHeaders[.contentType] = "application/json"
         return Response(status: status, headers: allHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))

@@ -25,6 +25,9 @@ public struct HealthChecks: Sendable {
         return await (database, broker)
     }
 
+    /// The paths it serves, which need no bearer token (orchestrators and Prometheus call them).
+    public static let paths: Set<String> = ["/health/live", "/health/ready", "/metrics"]
+
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("health/live") { _, _ in
             Self.json(status: .ok, #"{"status":"live"}"#)

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Messaging
 
@@ -17,6 +18,7 @@ public struct ServiceConfiguration: Sendable {
     public var topicReplicationFactor: Int
     public var outboxIdleMilliseconds: Int
     public var logLevel: Logger.Level
+    public var auth: AuthConfiguration
 
     /// Deployment profile: `local` tunes Kafka for the Tansu broker (short group timeouts,
     /// short fetch wait); `production` keeps librdkafka's defaults.
@@ -57,6 +59,7 @@ public struct ServiceConfiguration: Sendable {
         let replication = env.int("STYRBORD_TOPIC_REPLICATION_FACTOR", default: 1, in: 1...10, "replication factor of topics the service creates (3 in production)")
         let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 500, in: 1...60_000, "longest outbox relay pause when there is nothing to publish (it wakes at once on the outbox trigger's NOTIFY)")
         let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
+        let auth = readAuth(from: &env)
         var kafka: KafkaConfiguration = switch profile {
         case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")
         case .production: KafkaConfiguration(bootstrapServers: brokers, clientID: "styrbord-\(service)")
@@ -66,6 +69,37 @@ public struct ServiceConfiguration: Sendable {
         return ServiceConfiguration(
             service: service, httpHost: host, httpPort: port, databaseURL: databaseURL, schema: schema, poolSize: poolSize,
             migrateOnStart: migrate, kafka: kafka, topicPartitions: partitions, topicReplicationFactor: replication,
-            outboxIdleMilliseconds: idle, logLevel: level)
+            outboxIdleMilliseconds: idle, logLevel: level, auth: auth)
+    }
+
+    private static func readAuth(from env: inout EnvironmentReader) -> AuthConfiguration {
+        let issuer = env.string("STYRBORD_AUTH_ISSUER", default: "styrbord", "the `iss` every access token must carry")
+        let audience = env.string("STYRBORD_AUTH_AUDIENCE", default: "styrbord", "the `aud` every access token must include")
+        let secretsText = env.string(
+            "STYRBORD_AUTH_HMAC_KEYS", default: "",
+            "HS256 secrets that sign access tokens, `kid:secret,kid:secret` (≥ 32 characters each; the first signs tokens from the `token` command); required unless STYRBORD_AUTH_JWKS_FILE is set",
+            secret: true)
+        let jwksPath = env.string(
+            "STYRBORD_AUTH_JWKS_FILE", default: "",
+            "path of a JWKS file with the identity provider's public keys (RS256, ES256, EdDSA)")
+        var secrets: [AuthConfiguration.SharedSecret] = []
+        switch AuthConfiguration.parseSharedSecrets(secretsText) {
+        case .success(let parsed): secrets = parsed
+        case .failure(let error): env.fail(error.variable, error.problem)
+        }
+        var jwks: String?
+        if !jwksPath.isEmpty {
+            if let data = FileManager.default.contents(atPath: jwksPath) {
+                jwks = String(decoding: data, as: UTF8.self)
+            } else {
+                env.fail("STYRBORD_AUTH_JWKS_FILE", "names \(jwksPath), which cannot be read")
+            }
+        }
+        if secrets.isEmpty && jwks == nil {
+            env.fail(
+                "STYRBORD_AUTH_HMAC_KEYS",
+                "is required unless STYRBORD_AUTH_JWKS_FILE is set: the service must be able to verify bearer tokens")
+        }
+        return AuthConfiguration(issuer: issuer, audience: audience, sharedSecrets: secrets, jwks: jwks)
     }
 }

@@ -22,13 +22,20 @@ public struct ServiceDefinition: Sendable {
     /// Topics this service consumes with `handler` as consumer group `styrbord-<name>`.
     public var consumes: [String]
     public var handler: EventHandler?
-    public var routes: @Sendable (Router<BasicRequestContext>, ServiceResources) -> Void
+    /// Paths answered without a bearer token besides health and metrics (an open feed).
+    public var publicPaths: Set<String>
+    /// Work before serving, after migrations and topics (loading reference data).
+    public var prepare: (@Sendable (ServiceResources) async throws -> Void)?
+    public var routes: @Sendable (Router<StyrbordRequestContext>, ServiceResources) -> Void
 
     public init(
         name: String, defaultPort: Int, migrations: @escaping @Sendable () throws -> [Migration], publishes: [String],
-        consumes: [String], handler: EventHandler?,
-        routes: @escaping @Sendable (Router<BasicRequestContext>, ServiceResources) -> Void
+        consumes: [String], handler: EventHandler?, publicPaths: Set<String> = [],
+        prepare: (@Sendable (ServiceResources) async throws -> Void)? = nil,
+        routes: @escaping @Sendable (Router<StyrbordRequestContext>, ServiceResources) -> Void
     ) {
+        self.publicPaths = publicPaths
+        self.prepare = prepare
         self.name = name
         self.defaultPort = defaultPort
         self.migrations = migrations
@@ -45,6 +52,8 @@ public struct ServiceResources: Sendable {
     public let logger: Logger
     /// The CloudEvents `source` of this service's events.
     public let eventSource: String
+    /// Verifies bearer tokens (and mints them in tests).
+    public let authority: TokenAuthority
 }
 
 /// Builds and runs a service from its definition and configuration.
@@ -104,7 +113,7 @@ public enum ServiceHost {
     public struct Assembly: Sendable {
         public let pool: PostgresPool
         public let producer: KafkaProducer
-        public let application: Application<RouterResponder<BasicRequestContext>>
+        public let application: Application<RouterResponder<StyrbordRequestContext>>
         public let services: [any Service]
     }
 
@@ -133,10 +142,16 @@ public enum ServiceHost {
         let relay = OutboxRelay(
             pool: pool, producer: producer, schema: configuration.schema, options: relayOptions, logger: logger)
 
-        let resources = ServiceResources(pool: pool, logger: logger, eventSource: EventSource.of(service: definition.name))
-        let router = Router()
+        let authority = try await TokenAuthority(configuration: configuration.auth)
+        let resources = ServiceResources(
+            pool: pool, logger: logger, eventSource: EventSource.of(service: definition.name), authority: authority)
+        try await definition.prepare?(resources)
+        let router = Router(context: StyrbordRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
+        router.add(
+            middleware: AuthenticationMiddleware(
+                authority: authority, publicPaths: HealthChecks.paths.union(definition.publicPaths)))
         HealthChecks(pool: pool, producer: producer, registry: registry).addRoutes(to: router)
         definition.routes(router, resources)
         let application = Application(
@@ -196,6 +211,10 @@ public enum ServiceHost {
                 try await waitForDatabase(pool, logger: logger)
                 try await migrate(definition, pool: pool, schema: configuration.schema, logger: logger)
                 pool.close()
+            case "token":
+                let authority = try await TokenAuthority(configuration: configuration.auth)
+                let request = try TokenRequest(arguments: Array(arguments.dropFirst(2)))
+                print(try await authority.mint(request.identity, lifetime: request.lifetime))
             case "config":
                 for declaration in ServiceConfiguration.declarations(service: definition.name, defaultPort: definition.defaultPort) {
                     let defaultValue = declaration.defaultValue.map { $0.isEmpty ? "(empty)" : $0 } ?? "(required)"
@@ -203,7 +222,7 @@ public enum ServiceHost {
                     print("\(declaration.name)\t\(defaultValue)\t\(declaration.meaning)\(secret)")
                 }
             default:
-                FileHandle.standardError.write(Data("usage: styrbord-\(definition.name) [serve|migrate|config]\n".utf8))
+                FileHandle.standardError.write(Data("usage: styrbord-\(definition.name) [serve|migrate|config|token]\n\(TokenRequest.usage)\n".utf8))
                 exit(2)
             }
         } catch {

@@ -12,10 +12,21 @@ extension Outbox {
         _ payload: Payload, about initiative: InitiativeID, topic: String, source: String, traceParent: String? = nil,
         on connection: PostgresConnection
     ) async throws -> CloudEvent {
+        try await enqueue(
+            payload, key: initiative.description, subject: initiative.description, topic: topic, source: source,
+            traceParent: traceParent, on: connection)
+    }
+
+    /// The same for events about something other than an initiative (an organisation, an
+    /// exemption): `key` orders its events, `subject` names it in the CloudEvent.
+    @discardableResult
+    public static func enqueue<Payload: EventPayload>(
+        _ payload: Payload, key: String, subject: String, topic: String, source: String, traceParent: String? = nil,
+        on connection: PostgresConnection
+    ) async throws -> CloudEvent {
         let event = try CloudEvent(
-            payload, source: source, subject: initiative.description,
-            extensions: [TraceParent.header: TraceParent.child(of: traceParent)])
-        try await enqueue(event, topic: topic, key: initiative.description, on: connection)
+            payload, source: source, subject: subject, extensions: [TraceParent.header: TraceParent.child(of: traceParent)])
+        try await enqueue(event, topic: topic, key: key, on: connection)
         return event
     }
 }

@@ -41,7 +41,7 @@ public enum AnalysisService {
             traceParent: event.extensions[TraceParent.header], on: connection)
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {
+    static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
         let cases = AnalysisRepository(pool: resources.pool, eventSource: resources.eventSource)
         router.get("v1/analyses") { request, _ in
             let page = try PageRequest(request)

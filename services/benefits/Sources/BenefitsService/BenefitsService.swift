@@ -38,7 +38,7 @@ public enum BenefitsService {
             traceParent: event.extensions[TraceParent.header], on: connection)
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {
+    static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
         let pool = resources.pool
         router.get("v1/plans") { request, _ in
             let page = try PageRequest(request)

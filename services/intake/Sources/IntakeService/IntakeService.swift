@@ -2,131 +2,192 @@ import Contracts
 import Domain
 import Foundation
 import Hummingbird
+import Logging
 import Persistence
 import ServiceKit
 
-/// The intake service: the front door of *behov och kravställning*. Registers and
-/// submits needs and announces them on `Topic.intake`.
+/// The intake service: the front door of *behov och kravställning*. Keeps the registry of
+/// organisations, needs (draft → submitted → withdrawn), supplier proposals, exemptions
+/// (avsteg) and bulk imports, and announces every change on `Topic.intake`.
 public enum IntakeService {
     public static let definition = ServiceDefinition(
         name: "intake", defaultPort: 8081,
         migrations: { try Migration.service(in: .module, service: "intake") },
         publishes: [Topic.intake], consumes: [], handler: nil,
+        prepare: { resources in
+            guard let file = Bundle.module.url(forResource: "Data/organisations", withExtension: "json") else {
+                throw Problem.notFound("the organisations file is missing from the intake resource bundle")
+            }
+            let registered = try await OrganisationRepository(pool: resources.pool, eventSource: resources.eventSource)
+                .seed(from: file)
+            resources.logger.info("organisation registry loaded", metadata: ["new": "\(registered)"])
+        },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
-    static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {
-        let needs = NeedRepository(pool: resources.pool, eventSource: resources.eventSource)
+    /// The largest JSON body a write accepts.
+    static let bodyLimit = 262_144
+
+    static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
+        let pool = resources.pool
+        let organisations = OrganisationRepository(pool: pool, eventSource: resources.eventSource)
+        let needs = NeedRepository(pool: pool, eventSource: resources.eventSource, organisations: organisations)
+        let proposals = ProposalRepository(
+            pool: pool, eventSource: resources.eventSource, organisations: organisations, needs: needs)
+        let exemptions = ExemptionRepository(pool: pool, eventSource: resources.eventSource, organisations: organisations)
+        let importer = NeedImporter(pool: pool, eventSource: resources.eventSource, organisations: organisations)
+
+        // Organisations: everyone reads, admins change.
+        router.get("v1/organisations") { request, context in
+            _ = try context.requireIdentity()
+            let kind = try request.queryChoice("kind", allowed: OrganisationKind.allCases.map(\.rawValue))
+            return try JSONResponse.make(try await organisations.list(try PageRequest(request), kind: kind))
+        }
+        router.get("v1/organisations/:organisation") { _, context in
+            _ = try context.requireIdentity()
+            let id = try context.organisationParameter()
+            let organisation = try await organisations.find(id).orThrow(Problem.notFound("no organisation \(id)"))
+            return try JSONResponse.make(organisation, headers: [.eTag: "\"\(organisation.version)\""])
+        }
+        router.post("v1/organisations") { request, context in
+            try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                try identity.require(anyOf: [.admin], to: "registering an organisation")
+                let input = try JSONRequest.decode(OrganisationInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let organisation = try await organisations.register(input, on: connection)
+                return try .json(
+                    organisation, status: .created, location: "/v1/organisations/\(organisation.organisationId)",
+                    etag: "\"\(organisation.version)\"")
+            }
+        }
+        router.put("v1/organisations/:organisation") { request, context in
+            let id = try context.organisationParameter()
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                try identity.require(anyOf: [.admin], to: "changing an organisation")
+                let input = try JSONRequest.decode(OrganisationInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let organisation = try await organisations.update(id, input, ifMatch: version ?? 0, on: connection)
+                return try .json(organisation, etag: "\"\(organisation.version)\"")
+            }
+        }
+
+        // Needs (behov).
         router.post("v1/needs") { request, context in
-            let submission = try await request.decodeJSON(as: NeedSubmission.self, context: context)
-            let problems = submission.validationProblems()
-            if !problems.isEmpty { throw Problem.validation(problems) }
-            let key = try request.idempotencyKey()
-            let (need, created) = try await needs.submit(submission, idempotencyKey: key, traceParent: request.traceParent)
-            return try JSONResponse.make(
-                need, status: created ? .created : .ok,
-                headers: [.location: "/v1/needs/\(need.initiativeId)"])
+            try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                let input = try JSONRequest.decode(NeedInput.self, from: body)
+                try requireNeedWriter(identity, organisation: input.organisationId, action: "registering a need")
+                try Problem.throwIfAny(input.validationProblems())
+                let need = try await needs.create(input, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(need, status: .created, location: "/v1/needs/\(need.initiativeId)", etag: need.etag)
+            }
+        }
+        router.get("v1/needs") { request, context in
+            let identity = try context.requireIdentity()
+            let filter = NeedRepository.ListFilter(
+                organisation: request.uri.queryParameters["organisationId"].map(String.init),
+                status: try request.queryChoice("status", allowed: NeedStatus.allCases.map(\.rawValue)),
+                track: try request.queryChoice("track", allowed: Track.allCases.map(\.rawValue)))
+            return try JSONResponse.make(try await needs.list(try PageRequest(request), filter: filter, visibleTo: identity))
         }
         router.get("v1/needs/:id") { _, context in
-            let id = try context.initiativeParameter()
-            guard let need = try await needs.find(id) else { throw Problem.notFound("no need \(id)") }
-            return try JSONResponse.make(need)
+            let need = try await needs.find(try context.initiativeParameter(), visibleTo: try context.requireIdentity())
+            return try JSONResponse.make(need, headers: [.eTag: need.etag])
         }
-        router.get("v1/needs") { request, _ in
-            let page = try PageRequest(request)
-            let organisation = request.uri.queryParameters["organisationId"].map(String.init)
-            return try JSONResponse.make(try await needs.list(page, organisation: organisation))
+        router.put("v1/needs/:id") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                let input = try JSONRequest.decode(NeedInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let need = try await needs.update(
+                    id, with: input, ifMatch: version ?? 0, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(need, etag: need.etag)
+            }
+        }
+        router.post("v1/needs/:id/submit") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { _, identity, connection in
+                let need = try await needs.submit(id, ifMatch: version, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(need, etag: need.etag)
+            }
+        }
+        router.post("v1/needs/:id/withdraw") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(WithdrawalInput.self, from: body)
+                let need = try await needs.withdraw(
+                    id, reason: input.reason, ifMatch: version, by: identity, traceParent: request.traceParent,
+                    on: connection)
+                return try .json(need, etag: need.etag)
+            }
+        }
+        router.post("v1/needs/imports") { request, context in
+            try await importer.handle(request, context: context)
+        }
+
+        // Supplier proposals (track 2): every signed-in role reads them.
+        router.post("v1/proposals") { request, context in
+            try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                try identity.require(anyOf: [.supplier, .admin], to: "proposing a common initiative")
+                let input = try JSONRequest.decode(ProposalInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let proposal = try await proposals.submit(input, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(proposal, status: .created, location: "/v1/proposals/\(proposal.initiativeId)")
+            }
+        }
+        router.get("v1/proposals") { request, context in
+            _ = try context.requireIdentity()
+            let query = request.uri.queryParameters
+            return try JSONResponse.make(
+                try await proposals.list(
+                    try PageRequest(request), supplier: query["supplierId"].map(String.init),
+                    customer: query["customerOrganisationId"].map(String.init)))
+        }
+        router.get("v1/proposals/:id") { _, context in
+            _ = try context.requireIdentity()
+            let id = try context.initiativeParameter()
+            return try JSONResponse.make(try await proposals.find(id).orThrow(Problem.notFound("no proposal \(id)")))
+        }
+
+        // Exemptions (avsteg).
+        router.post("v1/exemptions") { request, context in
+            try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                let input = try JSONRequest.decode(ExemptionInput.self, from: body)
+                try identity.require(anyOf: [.submitter, .admin], to: "registering an exemption")
+                try identity.require(organisation: input.organisationId, to: "registering an exemption")
+                try Problem.throwIfAny(input.validationProblems())
+                let exemption = try await exemptions.register(input, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(exemption, status: .created, location: "/v1/exemptions/\(exemption.exemptionId.uuidString.lowercased())")
+            }
+        }
+        router.get("v1/exemptions") { request, context in
+            let identity = try context.requireIdentity()
+            let page = try await exemptions.list(
+                try PageRequest(request), organisation: request.uri.queryParameters["organisationId"].map(String.init),
+                visibleTo: identity)
+            if try request.queryChoice("format", allowed: ["json", "csv"]) == "csv" {
+                return ExemptionReport.csv(page)
+            }
+            return try JSONResponse.make(page)
         }
     }
 }
 
-/// Stores needs and their events together.
-struct NeedRepository: Sendable {
-    let pool: PostgresPool
-    let eventSource: String
+extension Problem {
+    /// Throws a 422 listing every broken rule, when there is any.
+    static func throwIfAny(_ problems: [InvalidParameter]) throws(Problem) {
+        if !problems.isEmpty { throw Problem.validation(problems) }
+    }
+}
 
-    /// Registers and submits a need: the row and `NeedSubmittedV1` commit together.
-    /// With an idempotency key, a repeat of the same request returns the first answer;
-    /// the same key with another body is refused.
-    func submit(_ submission: NeedSubmission, idempotencyKey: String?, traceParent: String?) async throws -> (NeedResource, created: Bool) {
-        do {
-            return try await submitOnce(submission, idempotencyKey: idempotencyKey, traceParent: traceParent)
-        } catch let error as PostgresError where error.isUniqueViolation && idempotencyKey != nil {
-            // A concurrent request with the same key committed first: answer as its repeat.
-            return try await submitOnce(submission, idempotencyKey: idempotencyKey, traceParent: traceParent)
+extension RequestContext {
+    /// The organisation id in the path; a 422 problem when it is not one.
+    func organisationParameter(_ name: String = "organisation") throws(Problem) -> OrganisationID {
+        guard let id = parameters.get(name).flatMap(OrganisationID.init) else {
+            throw Problem.validation([.init(name: name, reason: "must be an organisation id (a-z, 0-9, -)")])
         }
-    }
-
-    private func submitOnce(_ submission: NeedSubmission, idempotencyKey: String?, traceParent: String?) async throws
-        -> (NeedResource, created: Bool)
-    {
-        let body = String(decoding: try EventJSON.encoder.encode(submission), as: UTF8.self)
-        return try await pool.withTransaction { connection in
-            if let idempotencyKey {
-                let existing = try await connection.query(
-                    "SELECT initiative_id, request_hash = md5($2) AS same FROM needs WHERE idempotency_key = $1",
-                    [idempotencyKey, body])
-                if let row = existing.first {
-                    guard try row.decode("same", as: Bool.self) else {
-                        throw Problem.validation([
-                            .init(name: "Idempotency-Key", reason: "was already used with a different request body")
-                        ])
-                    }
-                    let id = InitiativeID(try row.decode("initiative_id", as: UUID.self))
-                    guard let need = try await find(id, on: connection) else { throw Problem.notFound("no need \(id)") }
-                    return (need, false)
-                }
-            }
-            let need = NeedResource(
-                initiativeId: InitiativeID(), organisationId: submission.organisationId, track: submission.track,
-                title: submission.title.trimmingCharacters(in: .whitespacesAndNewlines),
-                description: submission.description, category: submission.category, driver: submission.driver,
-                targetGroups: submission.targetGroups, status: "submitted", submittedAt: Date())
-            try await connection.execute(
-                """
-                INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver,
-                                   target_groups, status, idempotency_key, request_hash, submitted_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, md5($11), $12)
-                """,
-                [need.initiativeId.rawValue, need.organisationId.rawValue, need.track.rawValue, need.title,
-                 need.description, need.category.rawValue, need.driver.rawValue, need.targetGroups.map(\.rawValue),
-                 need.status, idempotencyKey, body, need.submittedAt])
-            try await Outbox.enqueue(
-                NeedSubmittedV1(
-                    initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track,
-                    title: need.title, description: need.description, category: need.category, driver: need.driver,
-                    targetGroups: need.targetGroups, submittedAt: need.submittedAt),
-                about: need.initiativeId, topic: Topic.intake, source: eventSource, traceParent: traceParent,
-                on: connection)
-            return (need, true)
-        }
-    }
-
-    func find(_ id: InitiativeID) async throws -> NeedResource? {
-        try await pool.withConnection { try await find(id, on: $0) }
-    }
-
-    private func find(_ id: InitiativeID, on connection: PostgresConnection) async throws -> NeedResource? {
-        try await connection.query("SELECT * FROM needs WHERE initiative_id = $1", [id.rawValue]).first.map(Self.decode)
-    }
-
-    func list(_ page: PageRequest, organisation: String?) async throws -> Page<NeedResource> {
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                SELECT * FROM needs WHERE seq > $1 AND ($2::text IS NULL OR organisation_id = $2)
-                ORDER BY seq LIMIT $3
-                """, [page.afterSequence, organisation, page.limit + 1])
-        }
-        return try Page.from(rows, limit: page.limit, decode: Self.decode)
-    }
-
-    private static func decode(_ row: PostgresRow) throws -> NeedResource {
-        NeedResource(
-            initiativeId: try row.initiativeID(), organisationId: try row.organisationID("organisation_id"),
-            track: try row.decode("track", as: Track.self), title: try row.decode("title"),
-            description: try row.decode("description"), category: try row.decode("category", as: NeedCategory.self),
-            driver: try row.decode("driver", as: NeedDriver.self),
-            targetGroups: try row.decode("target_groups", as: [String].self).compactMap(TargetGroup.init(rawValue:)),
-            status: try row.decode("status"), submittedAt: try row.decode("submitted_at"))
+        return id
     }
 }

@@ -35,7 +35,7 @@ public enum NotificationsService {
         }
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {
+    static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
         let pool = resources.pool
         router.get("v1/notifications") { request, _ in
             let page = try PageRequest(request)

@@ -27,7 +27,7 @@ public enum PrioritisationService {
              PostgresJSON(analysis.summary), Date()])
     }
 
-    static func addRoutes(to router: Router<BasicRequestContext>, resources: ServiceResources) {
+    static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
         let repository = DecisionRepository(pool: resources.pool, eventSource: resources.eventSource)
         router.get("v1/candidates") { request, _ in
             let page = try PageRequest(request)
