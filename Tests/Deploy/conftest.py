@@ -15,7 +15,8 @@ def pytest_report_header(config):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    lines = ["compose/compose.yaml: Compose Specification JSON schema, environment, start order, pinned images"]
+    versions = ", ".join(f"{tool} {version}" for tool, version in deploychecks.tool_versions().items())
+    lines = [f"tools: {versions}", "compose/compose.yaml: Compose Specification JSON schema, environment, start order, pinned images"]
     for overlay in deploychecks.OVERLAYS:
         try:
             docs = deploychecks.render(overlay)
