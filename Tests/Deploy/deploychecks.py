@@ -49,6 +49,7 @@ PLATFORM_METRICS = {"up", "kube_deployment_status_replicas_available", "kube_dep
 HUMMINGBIRD_METRICS = {"hb_requests", "hb_request_errors", "http_server_request_duration", "http_server_active_requests"}
 
 INFRASTRUCTURE = {"postgres", "kafka", "mailpit"}
+MIGRATE_STEP_LABEL = "styrbord/step"
 CRD_KINDS = {"KafkaTopic", "KafkaUser", "PodMonitor", "PrometheusRule"}
 
 
@@ -470,6 +471,17 @@ def check_platform_objects(docs: list[dict]) -> list[str]:
         job = by_kind.get("Job", {}).get(f"{service}-migrate")
         if job and job["spec"]["template"]["spec"]["containers"][0].get("args") != ["migrate"]:
             problems.append(f"Job {service}-migrate does not run `migrate`")
+        if job:
+            # Applied on its own before the rollout (-l styrbord/step=migrate): it must bring
+            # what the Job's pod needs.
+            pod = job["spec"]["template"]["spec"]
+            needed = [("Job", job["metadata"]["name"]), ("ServiceAccount", pod.get("serviceAccountName", "default"))]
+            needed += [("ConfigMap", ref["configMapRef"]["name"]) for c in pod["containers"]
+                       for ref in c.get("envFrom", []) if "configMapRef" in ref]
+            for kind, name in needed:
+                labels = (by_kind.get(kind, {}).get(name, {}).get("metadata") or {}).get("labels") or {}
+                if labels.get(MIGRATE_STEP_LABEL) != "migrate":
+                    problems.append(f"{kind} {name}: needed by Job {service}-migrate but lacks {MIGRATE_STEP_LABEL}: migrate")
         policy = by_kind.get("NetworkPolicy", {}).get(service)
         if policy:
             spec = policy["spec"]
@@ -520,7 +532,8 @@ def scan_for_secrets(files: dict[str, str]) -> list[str]:
 
 
 def repository_operations_files() -> dict[str, str]:
-    paths = [p for p in (ROOT / "compose").rglob("*") if p.is_file()]
+    # compose/.env is the operator's own, git-ignored file of real passwords: not ours to judge.
+    paths = [p for p in (ROOT / "compose").rglob("*") if p.is_file() and p.name != ".env"]
     paths += [p for p in (ROOT / "deploy").rglob("*") if p.is_file()]
     paths += list((ROOT / "services").glob("*/Dockerfile"))
     return {str(p.relative_to(ROOT)): p.read_text() for p in paths}

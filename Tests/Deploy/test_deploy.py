@@ -209,7 +209,9 @@ def test_platform_check_fails_on_missing_policy_open_egress_and_missing_hpa(over
     docs.remove(by_name(docs, "NetworkPolicy", "prioritisation"))
     docs.remove(by_name(docs, "HorizontalPodAutoscaler", "intake"))
     by_name(docs, "NetworkPolicy", "analysis")["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})
+    del by_name(docs, "ServiceAccount", "benefits")["metadata"]["labels"]["styrbord/step"]
     problems = checks.check_platform_objects(docs)
+    assert any("ServiceAccount benefits: needed by Job benefits-migrate" in p for p in problems), problems
     assert "no NetworkPolicy prioritisation" in problems, problems
     assert any("HorizontalPodAutoscaler" in p for p in problems), problems
     assert any("NetworkPolicy analysis: egress to ipBlocks" in p for p in problems), problems
