@@ -510,7 +510,8 @@ def check_no_secret_objects(docs: list[dict]) -> list[str]:
 
 SECRET_PATTERNS = [
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"postgres(?:ql)?://[^:/@\s]+:(?!\$\{)[^@\s]+@"), "a database URL with a password"),
+    # user:password@ unless the password is a ${VARIABLE} reference or a <placeholder>
+    (re.compile(r"postgres(?:ql)?://[^:/@\s]+:(?!\$\{|<)[^@\s]+@"), "a database URL with a password"),
     # KEY: value where the key names a password, secret or token and the value is not a
     # ${VARIABLE} reference, a placeholder <…>, empty or a boolean.
     (re.compile(r"(?i)^[\s-]*[\w.-]*(?:password|passwd|secret|token|api_?key)[\"']?\s*[:=]\s*"
