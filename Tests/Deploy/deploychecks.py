@@ -48,6 +48,12 @@ PLATFORM_METRICS = {"up", "kube_deployment_status_replicas_available", "kube_dep
 # names them (dots become underscores).
 HUMMINGBIRD_METRICS = {"hb_requests", "hb_request_errors", "http_server_request_duration", "http_server_active_requests"}
 
+# Secrets mounted whole (envFrom) and the variables each may supply; any other secret
+# variable must be a secretKeyRef of its own, so a missing one is seen here.
+ENV_FROM_SECRETS = {
+    "styrbord-auth": ("STYRBORD_AUTH_",),
+    "notifications-delivery": ("STYRBORD_SMTP_", "STYRBORD_WEBHOOK_"),
+}
 INFRASTRUCTURE = {"postgres", "kafka", "mailpit"}
 MIGRATE_STEP_LABEL = "styrbord/step"
 CRD_KINDS = {"KafkaTopic", "KafkaUser", "PodMonitor", "PrometheusRule"}
@@ -322,7 +328,7 @@ def environment_of(doc: dict, docs: list[dict], container_name: str | None = Non
             for key, value in configmaps.get(source["configMapRef"]["name"], {}).items():
                 result[key] = ("configmap", value)
         if "secretRef" in source:
-            result[f"*secret:{source['secretRef']['name']}"] = ("secret", None)
+            result[f"*secret:{source['secretRef']['name']}"] = ("envFrom", source["secretRef"]["name"])
     for item in container.get("env", []):
         if "value" in item:
             result[item["name"]] = ("value", item["value"])
@@ -349,13 +355,16 @@ def check_environment(docs: list[dict], reference: dict[str, dict[str, dict]]) -
             problems.append(f"{_name(doc)}: no configuration reference for service {service!r}")
             continue
         env = environment_of(doc, docs)
-        has_secret_ref = any(k.startswith("*secret:") for k in env)
+        mounted = [value for key, (_, value) in env.items() if key.startswith("*secret:")]
+        prefixes = tuple(p for name in mounted for p in ENV_FROM_SECRETS.get(name, ()))
         for variable, facts in declared.items():
             source = env.get(variable, (None, None))[0]
+            if source is None and prefixes and variable.startswith(prefixes):
+                source = "secret"
             if facts["secret"]:
                 if source in ("configmap", "value"):
                     problems.append(f"{_name(doc)}: secret {variable} set in plain text ({source}); use a secretKeyRef")
-                elif source is None and not has_secret_ref and doc["kind"] == "Deployment":
+                elif source is None and (doc["kind"] == "Deployment" or facts["required"]):
                     problems.append(f"{_name(doc)}: secret {variable} is not wired from a Secret")
             elif facts["required"] and source is None:
                 problems.append(f"{_name(doc)}: required {variable} is not set")

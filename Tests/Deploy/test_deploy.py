@@ -162,6 +162,11 @@ def test_environment_check_fails_on_secret_in_configmap_unknown_variable_and_mis
     configmap["data"]["STYRBORD_TOPIC_PARTITION"] = "6"
     reference = deep(checks.configuration())
     reference["analysis"]["STYRBORD_AUTH_ISSUER"] = {"default": "(required)", "required": True, "secret": True}
+    reference["analysis"]["STYRBORD_SMTP_PASSWORD"] = {"default": "", "required": False, "secret": True}
+    reference["notifications"]["STYRBORD_SMTP_PASSWORD"] = {"default": "", "required": False, "secret": True}
+    # The auth settings come from the styrbord-auth Secret; take it away from analysis.
+    analysis = by_name(docs, "Deployment", "analysis")["spec"]["template"]["spec"]["containers"][0]
+    analysis["envFrom"] = [e for e in analysis["envFrom"] if "secretRef" not in e]
     reference["prioritisation"]["STYRBORD_SMTP_HOST"] = {"default": "(required)", "required": True, "secret": False}
     problems = checks.check_environment(docs, reference)
     assert any("ConfigMap/intake-config" in p and "secret STYRBORD_DATABASE_URL set in plain text" in p
@@ -169,6 +174,17 @@ def test_environment_check_fails_on_secret_in_configmap_unknown_variable_and_mis
     assert any("STYRBORD_TOPIC_PARTITION," in p for p in problems), problems
     assert any("Deployment/analysis: secret STYRBORD_AUTH_ISSUER is not wired" in p for p in problems), problems
     assert any("required STYRBORD_SMTP_HOST" in p for p in problems), problems
+    # notifications may take SMTP secrets from notifications-delivery; analysis may not.
+    assert any("Deployment/analysis: secret STYRBORD_SMTP_PASSWORD is not wired" in p for p in problems), problems
+    assert not any("Deployment/notifications: secret STYRBORD_SMTP_PASSWORD" in p for p in problems), problems
+
+
+def test_secret_auth_settings_reach_every_workload_through_the_shared_secret(overlay):
+    _, docs = overlay
+    reference = deep(checks.configuration())
+    for service in reference.values():
+        service["STYRBORD_AUTH_JWKS"] = {"default": "(required)", "required": True, "secret": True}
+    assert_none(checks.check_environment(docs, reference))
 
 
 def test_every_topic_the_code_uses_has_a_kafka_topic(overlay):
