@@ -170,6 +170,7 @@ def tool_versions() -> dict[str, str]:
         "kustomize": versions.get("Kustomize", "?"),
         "kubernetes-validate": importlib.metadata.version("kubernetes-validate"),
         "check-jsonschema (compose-spec schema)": importlib.metadata.version("check-jsonschema"),
+        "dockerfile (BuildKit parser)": importlib.metadata.version("dockerfile"),
     }
 
 
@@ -549,35 +550,52 @@ def repository_operations_files() -> dict[str, str]:
     return {str(p.relative_to(ROOT)): p.read_text() for p in paths}
 
 
+DOCKERFILE_INSTRUCTIONS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+                           "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
+
+
 def check_dockerfile(service: str, text: str) -> list[str]:
-    problems, where = [], f"services/{service}/Dockerfile"
-    instructions = [line.strip() for line in re.sub(r"\\\n", " ", text).splitlines()
-                    if line.strip() and not line.lstrip().startswith("#")]
-    stages = [i for i in instructions if i.upper().startswith("FROM ")]
+    """Parsed with BuildKit's own Dockerfile parser (PyPI `dockerfile`), then checked."""
+    import dockerfile
+
+    where = f"services/{service}/Dockerfile"
+    try:
+        commands = dockerfile.parse_string(text)
+    except dockerfile.GoParseError as error:
+        return [f"{where}: does not parse: {error}"]
+    problems = [f"{where}:{c.start_line}: unknown instruction {c.cmd}" for c in commands
+                if c.cmd.upper() not in DOCKERFILE_INSTRUCTIONS]
+    args = dict(v.split("=", 1) for c in commands if c.cmd.upper() == "ARG" for v in c.value if "=" in v)
+    stages = [i for i, c in enumerate(commands) if c.cmd.upper() == "FROM"]
     if len(stages) < 2:
         problems.append(f"{where}: not a multi-stage build")
-    args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.M))
-    for stage in stages:
-        image = stage.split()[1]
-        image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), image)
-        if ":" not in image or image.endswith(":latest"):
+    for index in stages:
+        image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), commands[index].value[0])
+        if ":" not in image or image.endswith(":latest") or "${" in image:
             problems.append(f"{where}: base image {image} is not pinned")
-    final = instructions[instructions.index(stages[-1]):] if stages else instructions
-    users = [i.split(None, 1)[1] for i in final if i.upper().startswith("USER ")]
-    if not users or users[-1].split(":")[0] in ("root", "0"):
+    final = commands[stages[-1]:] if stages else commands
+
+    def last(instruction):
+        found = [c for c in final if c.cmd.upper() == instruction]
+        return found[-1] if found else None
+
+    user = last("USER")
+    if user is None or user.value[0].split(":")[0] in ("root", "0"):
         problems.append(f"{where}: the final stage must switch to a non-root USER")
-    health = [i for i in final if i.upper().startswith("HEALTHCHECK ")]
-    if not health or "/health/live" not in health[-1]:
+    health = last("HEALTHCHECK")
+    if health is None or health.value[0].upper() != "CMD" or "/health/live" not in " ".join(health.value):
         problems.append(f"{where}: no HEALTHCHECK on /health/live")
-    entry = [i for i in final if i.upper().startswith("ENTRYPOINT ")]
-    if not entry or f"styrbord-{service}" not in entry[-1] or not entry[-1].split(None, 1)[1].startswith("["):
-        problems.append(f"{where}: ENTRYPOINT must run styrbord-{service} (exec form), so `migrate` is a command of the image")
-    if f"--product styrbord-{service}" not in text or "-c release" not in text or "--static-swift-stdlib" not in text:
+    entry = last("ENTRYPOINT")
+    if entry is None or not entry.json or entry.value[0] != f"/app/styrbord-{service}":
+        problems.append(f"{where}: ENTRYPOINT must be [\"/app/styrbord-{service}\"] (exec form), so `migrate` is a command of the image")
+    build = " ".join(v for c in commands if c.cmd.upper() == "RUN" for v in c.value)
+    if f"--product styrbord-{service}" not in build or "-c release" not in build or "--static-swift-stdlib" not in build:
         problems.append(f"{where}: must build the release product styrbord-{service} with the static Swift runtime")
-    if f"styrbord_{_module(service)}.resources" not in text or "styrbord_ServiceKit.resources" not in text:
+    if f"styrbord_{_module(service)}.resources" not in build or "styrbord_ServiceKit.resources" not in build:
         problems.append(f"{where}: must ship the resource bundles (migrations) next to the executable")
     port = services().get(service)
-    if port and not re.search(rf"^EXPOSE {port}\b", text, re.M):
+    exposed = [v for c in final if c.cmd.upper() == "EXPOSE" for v in c.value]
+    if port and str(port) not in exposed:
         problems.append(f"{where}: must EXPOSE {port}")
     return problems
 

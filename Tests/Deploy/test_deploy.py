@@ -305,7 +305,8 @@ def test_dockerfile_builds_one_service_and_runs_it_non_root_with_a_health_check(
     assert_none(checks.check_dockerfile(service, (checks.ROOT / "services" / service / "Dockerfile").read_text()))
 
 
-@pytest.mark.parametrize("breakage", ["root user", "no user", "no healthcheck", "shell entrypoint", "floating base"])
+@pytest.mark.parametrize("breakage", ["root user", "no user", "no healthcheck", "shell entrypoint", "floating base",
+                                      "misspelt instruction"])
 def test_dockerfile_check_fails_on_each_weakening(breakage):
     text = (checks.ROOT / "services" / "intake" / "Dockerfile").read_text()
     match breakage:
@@ -319,4 +320,6 @@ def test_dockerfile_check_fails_on_each_weakening(breakage):
             text = text.replace('ENTRYPOINT ["/app/styrbord-intake"]', "ENTRYPOINT /app/styrbord-intake")
         case "floating base":
             text = text.replace("ARG RUNTIME_IMAGE=ubuntu:24.04", "ARG RUNTIME_IMAGE=ubuntu")
+        case "misspelt instruction":
+            text = text.replace("WORKDIR /app", "WORKDIRR /app")
     assert checks.check_dockerfile("intake", text), breakage
