@@ -4,8 +4,14 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-swift build >/dev/null 2>&1
-BIN="$(swift build --show-bin-path)"
+# STYRBORD_BIN_PATH: a folder with the five executables already built (e.g. a release
+# build); otherwise a debug build is made.
+if [ -n "${STYRBORD_BIN_PATH:-}" ]; then
+  BIN="$STYRBORD_BIN_PATH"
+else
+  swift build >/dev/null 2>&1
+  BIN="$(swift build --show-bin-path)"
+fi
 {
   echo "# Configuration reference"
   echo
