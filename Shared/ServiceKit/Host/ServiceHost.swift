@@ -179,6 +179,15 @@ public enum ServiceHost {
 
     /// The whole life of a service process: `serve` (default) or `migrate`.
     public static func main(_ definition: ServiceDefinition, arguments: [String], environment: [String: String]) async {
+        if arguments.dropFirst().first == "config" {
+            // The reference needs no valid configuration: it lists what to set.
+            for declaration in ServiceConfiguration.declarations(service: definition.name, defaultPort: definition.defaultPort) {
+                let defaultValue = declaration.defaultValue.map { $0.isEmpty ? "(empty)" : $0 } ?? "(required)"
+                let secret = declaration.isSecret ? " (secret: set it from a Secret, never in a ConfigMap)" : ""
+                print("\(declaration.name)\t\(defaultValue)\t\(declaration.meaning)\(secret)")
+            }
+            return
+        }
         let configuration: ServiceConfiguration
         do {
             configuration = try ServiceConfiguration.load(
@@ -215,12 +224,6 @@ public enum ServiceHost {
                 let authority = try await TokenAuthority(configuration: configuration.auth)
                 let request = try TokenRequest(arguments: Array(arguments.dropFirst(2)))
                 print(try await authority.mint(request.identity, lifetime: request.lifetime))
-            case "config":
-                for declaration in ServiceConfiguration.declarations(service: definition.name, defaultPort: definition.defaultPort) {
-                    let defaultValue = declaration.defaultValue.map { $0.isEmpty ? "(empty)" : $0 } ?? "(required)"
-                    let secret = declaration.isSecret ? " (secret: set it from a Secret, never in a ConfigMap)" : ""
-                    print("\(declaration.name)\t\(defaultValue)\t\(declaration.meaning)\(secret)")
-                }
             default:
                 FileHandle.standardError.write(Data("usage: styrbord-\(definition.name) [serve|migrate|config|token]\n\(TokenRequest.usage)\n".utf8))
                 exit(2)
