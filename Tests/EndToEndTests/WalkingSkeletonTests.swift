@@ -14,6 +14,9 @@ struct WalkingSkeletonTests {
          "category": "efficiency", "driver": "own-need", "targetGroups": ["residents", "employees"]]
     }
 
+    /// Organisations in intake's Data/organisations.json, announced once at first start.
+    static let seededOrganisations = 12
+
     static var completion: [String: Any] { [
         "oneOffCost": "1200000", "annualCost": "250000", "annualBenefit": "900000", "lifetimeYears": 5, "note": "e2e"] }
 
@@ -126,7 +129,7 @@ struct WalkingSkeletonTests {
         let decision = try await HTTP.post(system.url("prioritisation", "/v1/decisions"), Self.decision(UUID().uuidString))
         #expect(decision.status == 422, "an initiative outside the candidate pool cannot be decided")
         #expect(try await Self.count(system, "intake", "/v1/needs") == 1)
-        // The same key sent five times at once: one need, one 201, the rest repeats of it.
+        // The same key sent five times at once: one need; the repeats get the first answer again.
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<5 {
                 group.addTask {
@@ -138,7 +141,7 @@ struct WalkingSkeletonTests {
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
-        #expect(statuses.sorted() == [200, 200, 200, 200, 201])
+        #expect(statuses == [201, 201, 201, 201, 201])
         #expect(try await Self.count(system, "intake", "/v1/needs") == 2)
         var badAmount = Self.completion
         badAmount["oneOffCost"] = "1,5"
@@ -207,7 +210,10 @@ struct WalkingSkeletonTests {
         let appliedFirst = try await Self.metric("styrbord_events_applied_total", at: first)
         let appliedSecond = try await Self.metric("styrbord_events_applied_total", at: second)
         #expect(appliedFirst > 0 && appliedSecond > 0, "both instances applied events: \(appliedFirst) and \(appliedSecond)")
-        #expect(appliedFirst + appliedSecond == Double(total), "each need applied once across the group")
+        // The registry's first start announces its organisations on the same topic (12).
+        #expect(
+            appliedFirst + appliedSecond == Double(total + Self.seededOrganisations),
+            "each event applied once across the group")
         #expect(try await Self.count(system, "analysis", "/v1/analyses") == total)
         #expect(try await Self.count(system, "benefits", "/v1/plans") == total)
     }
@@ -276,8 +282,8 @@ struct WalkingSkeletonTests {
         let rows = try await admin.withConnection { connection in
             try await connection.query(
                 """
-                SELECT (SELECT count(*) FROM analysis.inbox) AS analysis_inbox,
-                       (SELECT count(*) FROM intake.outbox) AS intake_events,
+                SELECT (SELECT count(*) FROM analysis.inbox WHERE event_type LIKE '%need.submitted%') AS analysis_inbox,
+                       (SELECT count(*) FROM intake.outbox WHERE event_type LIKE '%need.submitted%') AS intake_events,
                        (SELECT count(*) FROM benefits.inbox) AS benefits_inbox,
                        (SELECT count(*) FROM prioritisation.outbox) AS decisions,
                        (SELECT count(*) FROM intake.outbox WHERE published_at IS NULL) AS unpublished
