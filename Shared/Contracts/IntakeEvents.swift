@@ -147,7 +147,8 @@ public struct ExemptionRegisteredV1: EventPayload, Equatable {
     public static let eventType = "se.goteborg.styrbord.exemption.registered.v1"
     public static let schemaURI = schemaBase + "exemption.registered.v1.json"
 
-    public var exemptionId: UUID
+    /// A UUID in lowercase, as the API and the Kafka key write it.
+    public var exemptionId: String
     public var organisationId: OrganisationID
     public var supplierId: OrganisationID
     public var baseService: String
@@ -157,7 +158,7 @@ public struct ExemptionRegisteredV1: EventPayload, Equatable {
     public var registeredAt: Date
 
     public init(
-        exemptionId: UUID, organisationId: OrganisationID, supplierId: OrganisationID, baseService: String,
+        exemptionId: String, organisationId: OrganisationID, supplierId: OrganisationID, baseService: String,
         motivation: String, boardDecision: BoardDecision, registeredBy: String, registeredAt: Date
     ) {
         self.exemptionId = exemptionId

@@ -57,7 +57,7 @@ struct EventSchemaTests {
             customerOrganisationIds: [organisation], expectedBenefits: [], roughCost: nil, submittedBy: "lev-1",
             submittedAt: Date()),
         ExemptionRegisteredV1(
-            exemptionId: UUID(), organisationId: OrganisationID("goteborg-energi")!,
+            exemptionId: UUID().uuidString.lowercased(), organisationId: OrganisationID("goteborg-energi")!,
             supplierId: OrganisationID("intraservice")!, baseService: "Arbetsplatstjänst",
             motivation: "Driftmiljön för elnätet kräver egen klientplattform",
             boardDecision: BoardDecision(board: "Styrelsen för Göteborg Energi AB", decidedOn: CalendarDate("2026-10-15")!, reference: "§ 42"),

@@ -78,7 +78,8 @@ struct IntakeTests {
         #expect(try await HTTP.get(needURL, token: Self.token("supplier", "intraservice")).status == 404)
         #expect(try await HTTP.get(needURL, token: Self.token("ssg", "slk")).status == 200)
 
-        let submitted = try await HTTP.post(system.url("intake", "/v1/needs/\(id)/submit"), [:], headers: ["If-Match": "\"1\""], token: anna)
+        let bertil = Self.token("submitter", "utbildning", subject: "bertil")
+        let submitted = try await HTTP.post(system.url("intake", "/v1/needs/\(id)/submit"), [:], headers: ["If-Match": "\"1\""], token: bertil)
         replies.append(submitted)
         #expect(submitted.status == 200)
         #expect(submitted.object["status"] as? String == "submitted")
@@ -117,7 +118,7 @@ struct IntakeTests {
             "se.goteborg.styrbord.need.updated.v1", "se.goteborg.styrbord.need.withdrawn.v1"])
         if events.count == 4 {
             #expect(events[2].data["changedFields"] as? [String] == ["description"])
-            #expect(events[1].data["submittedBy"] as? String == "anna")
+            #expect(events[1].data["submittedBy"] as? String == "bertil", "who submitted, not who drafted")
             #expect(events[3].data["reason"] as? String == "Löses inom befintligt avtal")
         }
         replies.append(try await HTTP.get(needURL, token: anna))
@@ -361,6 +362,10 @@ struct IntakeTests {
         #expect(exemption.status == 201)
         let exemptionID = try #require((exemption.object["exemptionId"] as? String)?.lowercased())
         #expect(try await Self.events(system, key: exemptionID).map(\.type) == ["se.goteborg.styrbord.exemption.registered.v1"])
+        #expect(exemption.object["exemptionId"] as? String == exemptionID, "ids are lowercase everywhere")
+        let location = try #require(exemption.header("Location"))
+        #expect(try await HTTP.get(system.url("intake", location), token: Self.token("ssg", "slk")).status == 200)
+        #expect(try await HTTP.get(system.url("intake", location), token: Self.token("submitter", "got-event")).status == 404)
         let report = try await HTTP.get(system.url("intake", "/v1/exemptions?format=csv"), token: Self.token("ssg", "slk"))
         let text = String(decoding: report.body, as: UTF8.self)
         #expect(report.contentType?.hasPrefix("text/csv") == true)

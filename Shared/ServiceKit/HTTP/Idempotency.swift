@@ -141,7 +141,8 @@ extension Idempotency {
         let identity = try context.requireIdentity()
         let body = try await request.collectBody(context: context, limit: limit)
         let (stored, replayed) = try await perform(
-            key: try request.idempotencyKey(), caller: identity.subject, scope: "\(request.method) \(request.uri.path)",
+            key: try request.idempotencyKey(), caller: identity.subject,
+            scope: "\(request.method) \(request.uri.path)" + (request.headers[.ifMatch].map { " If-Match \($0)" } ?? ""),
             requestHash: canonicalDigest(body.readableBytesView), pool: pool
         ) { connection in try await work(body, identity, connection) }
         return stored.response(replayed: replayed)

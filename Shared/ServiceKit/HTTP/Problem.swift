@@ -194,6 +194,9 @@ public struct PageRequest: Sendable {
             limit = defaultLimit
         }
         cursor = query["cursor"].map(String.init)
+        if let cursor, Int64(cursor).map({ $0 < 0 }) ?? true {
+            throw Problem.validation([.init(name: "cursor", reason: "must be the nextCursor of a previous page")])
+        }
     }
 }
 

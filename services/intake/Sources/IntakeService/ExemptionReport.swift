@@ -17,7 +17,7 @@ enum ExemptionReport {
         let formatter = ISO8601DateFormatter()
         for exemption in page.items {
             text += CSVWriter.line([
-                exemption.exemptionId.uuidString.lowercased(), exemption.organisationId.rawValue,
+                exemption.exemptionId, exemption.organisationId.rawValue,
                 exemption.supplierId.rawValue, exemption.baseService, exemption.motivation,
                 String(exemption.dialogue.count), exemption.boardDecision.board,
                 exemption.boardDecision.decidedOn.description, exemption.boardDecision.reference,

@@ -46,7 +46,8 @@ struct ExemptionInput: Codable, Sendable {
 
 /// An exemption as the API (and the report) returns it.
 struct ExemptionResource: Codable, Sendable {
-    var exemptionId: UUID
+    /// A UUID in lowercase.
+    var exemptionId: String
     var organisationId: OrganisationID
     var supplierId: OrganisationID
     var baseService: String
@@ -70,7 +71,7 @@ struct ExemptionRepository: Sendable {
         _ = try await organisations.requireActive(input.organisationId, field: "organisationId", on: connection)
         _ = try await organisations.requireActive(input.supplierId, field: "supplierId", kind: .supplier, on: connection)
         let exemption = ExemptionResource(
-            exemptionId: UUID(), organisationId: input.organisationId, supplierId: input.supplierId,
+            exemptionId: UUID().uuidString.lowercased(), organisationId: input.organisationId, supplierId: input.supplierId,
             baseService: input.baseService.trimmingCharacters(in: .whitespaces), motivation: input.motivation,
             dialogue: input.dialogue, boardDecision: input.boardDecision, registeredBy: identity.subject,
             registeredAt: Date())
@@ -78,13 +79,13 @@ struct ExemptionRepository: Sendable {
             """
             INSERT INTO exemptions (exemption_id, organisation_id, supplier_id, base_service, motivation, dialogue, board,
                                     decided_on, decision_reference, registered_by, registered_at)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::date, $9, $10, $11)
+            VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7, $8::date, $9, $10, $11)
             """,
             [exemption.exemptionId, exemption.organisationId.rawValue, exemption.supplierId.rawValue,
              exemption.baseService, exemption.motivation, PostgresJSON(exemption.dialogue),
              exemption.boardDecision.board, exemption.boardDecision.decidedOn.description,
              exemption.boardDecision.reference, exemption.registeredBy, exemption.registeredAt])
-        let key = exemption.exemptionId.uuidString.lowercased()
+        let key = exemption.exemptionId
         try await Outbox.enqueue(
             ExemptionRegisteredV1(
                 exemptionId: exemption.exemptionId, organisationId: exemption.organisationId,
@@ -111,10 +112,20 @@ struct ExemptionRepository: Sendable {
         return try Page.from(rows, limit: page.limit, decode: Self.decode)
     }
 
+    /// One exemption, if the caller may see it (the same rule as `list`).
+    func find(_ id: UUID, visibleTo identity: Identity) async throws -> ExemptionResource {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT * FROM exemptions WHERE exemption_id = $1 AND ($2::boolean OR organisation_id = $3 OR supplier_id = $3)",
+                [id, identity.hasAny([.ssg, .auditor, .admin]), identity.organisationId.rawValue])
+        }
+        return try rows.first.map(Self.decode).orThrow(Problem.notFound("no exemption \(id.uuidString.lowercased()) that you can see"))
+    }
+
     static func decode(_ row: PostgresRow) throws -> ExemptionResource {
         let decided = try row.decode("decided_on", as: String.self)
         return ExemptionResource(
-            exemptionId: try row.decode("exemption_id"), organisationId: try row.organisationID("organisation_id"),
+            exemptionId: try row.decode("exemption_id", as: UUID.self).uuidString.lowercased(), organisationId: try row.organisationID("organisation_id"),
             supplierId: try row.organisationID("supplier_id"), baseService: try row.decode("base_service"),
             motivation: try row.decode("motivation"),
             dialogue: try row.decode("dialogue", as: PostgresJSON<[DialogueEntry]>.self).value,

@@ -159,8 +159,14 @@ public enum IntakeService {
                 try identity.require(organisation: input.organisationId, to: "registering an exemption")
                 try Problem.throwIfAny(input.validationProblems())
                 let exemption = try await exemptions.register(input, by: identity, traceParent: request.traceParent, on: connection)
-                return try .json(exemption, status: .created, location: "/v1/exemptions/\(exemption.exemptionId.uuidString.lowercased())")
+                return try .json(exemption, status: .created, location: "/v1/exemptions/\(exemption.exemptionId)")
             }
+        }
+        router.get("v1/exemptions/:exemption") { _, context in
+            guard let id = context.parameters.get("exemption").flatMap(UUID.init(uuidString:)) else {
+                throw Problem.validation([.init(name: "exemption", reason: "must be an exemption id (UUID)")])
+            }
+            return try JSONResponse.make(try await exemptions.find(id, visibleTo: try context.requireIdentity()))
         }
         router.get("v1/exemptions") { request, context in
             let identity = try context.requireIdentity()

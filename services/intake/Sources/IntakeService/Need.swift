@@ -147,6 +147,8 @@ struct NeedResource: Codable, Sendable {
     /// Increases with every change; the `ETag` is `"<version>"`.
     var version: Int
     var createdBy: String
+    /// Who submitted it (the `sub` of the token), once submitted.
+    var submittedBy: String?
     var createdAt: Date
     var updatedAt: Date
     var submittedAt: Date?
@@ -169,7 +171,7 @@ struct NeedResource: Codable, Sendable {
             initiativeId: initiativeId, organisationId: organisationId, track: track, title: title,
             description: description, category: category, driver: driver, targetGroups: targetGroups,
             submittedAt: submittedAt ?? updatedAt, goalArea: goalArea, urgency: urgency, expectedBenefits: expectedBenefits,
-            roughCost: roughCost, submittedBy: createdBy)
+            roughCost: roughCost, submittedBy: submittedBy ?? createdBy)
     }
 }
 

@@ -227,7 +227,7 @@ private struct ImportRun {
         let goalArea = choice(.goalArea, GoalArea.self, swedish: ImportColumn.swedishGoalAreas)
         let urgency = choice(.urgency, Urgency.self, swedish: ImportColumn.swedishUrgencies)
         var groups: [TargetGroup] = []
-        for part in (value(.targetGroups) ?? "").split(whereSeparator: { "|,;/".contains($0) }) {
+        for part in (value(.targetGroups) ?? "").split(whereSeparator: { "|,;".contains($0) }) {
             let text = part.trimmingCharacters(in: .whitespaces).lowercased()
             if let group = TargetGroup(rawValue: text) ?? ImportColumn.swedishTargetGroups[text] {
                 if !groups.contains(group) { groups.append(group) }
@@ -313,10 +313,11 @@ private struct ImportRun {
             """
             INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver, goal_area,
                                target_groups, rough_cost, urgency, contact, status, import_key, created_by, created_at,
-                               updated_at, submitted_at)
+                               updated_at, submitted_at, submitted_by)
             SELECT r.initiative_id, r.organisation_id, r.track, r.title, r.description, r.category, r.driver, r.goal_area,
                    r.target_groups, r.rough_cost, r.urgency, r.contact, r.status, r.import_key, $2, $3, $3,
-                   CASE WHEN r.status = 'submitted' THEN $3::timestamptz END
+                   CASE WHEN r.status = 'submitted' THEN $3::timestamptz END,
+                   CASE WHEN r.status = 'submitted' THEN $2 END
             FROM jsonb_to_recordset($1::jsonb) AS r(initiative_id uuid, organisation_id text, track text, title text,
                  description text, category text, driver text, goal_area text, target_groups text[], rough_cost jsonb,
                  urgency text, contact jsonb, status text, import_key text)

@@ -61,15 +61,15 @@ struct NeedRepository: Sendable {
             """
             INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver, goal_area,
                                target_groups, expected_benefits, rough_cost, urgency, contact, links, status, created_by,
-                               created_at, updated_at, submitted_at)
+                               created_at, updated_at, submitted_at, submitted_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14::jsonb, $15, $16,
-                    $17, $17, $18)
+                    $17, $17, $18, $19)
             """,
             [id.rawValue, need.organisationId.rawValue, need.track.rawValue, need.title, need.description,
              need.category.rawValue, need.driver.rawValue, need.goalArea?.rawValue, need.targetGroups.map(\.rawValue),
              PostgresJSON(need.expectedBenefits ?? []), need.roughCost.map(PostgresJSON.init), need.urgency?.rawValue,
              need.contact.map(PostgresJSON.init), PostgresJSON(need.links ?? []), status.rawValue, identity.subject, now,
-             status == .submitted ? now : nil])
+             status == .submitted ? now : nil, status == .submitted ? identity.subject : nil])
         let stored = try await find(id, on: connection).orThrow(Problem.notFound("no need \(id)"))
         switch status {
         case .draft:
@@ -138,8 +138,10 @@ struct NeedRepository: Sendable {
         _ = try await organisations.requireActive(current.organisationId, field: "organisationId", on: connection)
         let now = Date()
         try await connection.execute(
-            "UPDATE needs SET status = 'submitted', submitted_at = $2, updated_at = $2, version = version + 1 WHERE initiative_id = $1",
-            [id.rawValue, now])
+            """
+            UPDATE needs SET status = 'submitted', submitted_at = $2, submitted_by = $3, updated_at = $2,
+                version = version + 1 WHERE initiative_id = $1
+            """, [id.rawValue, now, identity.subject])
         let submitted = try await find(id, on: connection).orThrow(Problem.notFound("no need \(id)"))
         try await Outbox.enqueue(
             submitted.submittedEvent, about: id, topic: Topic.intake, source: eventSource, traceParent: traceParent,
@@ -232,7 +234,8 @@ struct NeedRepository: Sendable {
             contact: try row.decode("contact", as: PostgresJSON<Contact>?.self)?.value,
             links: try row.decode("links", as: PostgresJSON<[Link]>.self).value,
             status: try row.decode("status", as: NeedStatus.self), version: try row.decode("version"),
-            createdBy: try row.decode("created_by"), createdAt: try row.decode("created_at"),
+            createdBy: try row.decode("created_by"), submittedBy: try row.decode("submitted_by", as: String?.self),
+            createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at"), submittedAt: try row.decode("submitted_at", as: Date?.self),
             withdrawnAt: try row.decode("withdrawn_at", as: Date?.self),
             withdrawalReason: try row.decode("withdrawal_reason", as: String?.self),

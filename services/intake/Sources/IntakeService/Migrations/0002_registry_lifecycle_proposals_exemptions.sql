@@ -26,6 +26,7 @@ ALTER TABLE needs
     ADD COLUMN links              jsonb NOT NULL DEFAULT '[]',
     ADD COLUMN version            integer NOT NULL DEFAULT 1,
     ADD COLUMN created_by         text NOT NULL DEFAULT '',
+    ADD COLUMN submitted_by       text,
     ADD COLUMN created_at         timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN updated_at         timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN withdrawn_at       timestamptz,
