@@ -147,6 +147,38 @@ public final class KafkaConsumer: Sendable {
         return keys.map { ($0.topic, $0.partition) }
     }
 
+    /// How far this member is behind on each assigned partition: the partition's high
+    /// watermark (as last seen by the fetcher, no broker round trip) minus the position the
+    /// member will fetch next. Partitions without a known position yet are left out.
+    public func lag() async -> [(topic: String, partition: Int32, lag: Int64)] {
+        let handle = self.handle
+        let rows: [PartitionLag] = await worker.run { () -> [PartitionLag] in
+            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
+            guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            guard rd_kafka_position(handle.pointer, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [] }
+            var result: [PartitionLag] = []
+            for element in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)) {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                guard element.offset >= 0,
+                    rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
+                        == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+                else { continue }
+                result.append(
+                    PartitionLag(topic: String(cString: element.topic), partition: element.partition, lag: max(0, high - element.offset)))
+            }
+            return result
+        }
+        return rows.map { ($0.topic, $0.partition, $0.lag) }
+    }
+
+    private struct PartitionLag: Sendable {
+        var topic: String
+        var partition: Int32
+        var lag: Int64
+    }
+
     /// Commits what was marked, leaves the group (so its partitions move at once, not after
     /// the session timeout) and stops. Safe to call twice.
     public func close() async {

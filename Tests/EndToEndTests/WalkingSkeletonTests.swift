@@ -216,6 +216,18 @@ struct WalkingSkeletonTests {
             "each event applied once across the group")
         #expect(try await Self.count(system, "analysis", "/v1/analyses") == total)
         #expect(try await Self.count(system, "benefits", "/v1/plans") == total)
+        // The alerts' metrics: intake's outbox backlog drains to 0 and both analysis
+        // instances report a lag of 0 for the partitions they own.
+        try await waitUntil("the outbox backlog and the consumer lag at 0", timeout: .seconds(30)) {
+            let intake = String(decoding: try await HTTP.get(system.url("intake", "/metrics")).body, as: UTF8.self)
+            let analysis = String(decoding: try await HTTP.get(first).body, as: UTF8.self)
+            guard intake.contains("styrbord_outbox_backlog{"), intake.contains("styrbord_outbox_oldest_unpublished_age_seconds{"),
+                analysis.contains("styrbord_consumer_lag{")
+            else { return false }
+            let backlog = try await Self.metric("styrbord_outbox_backlog", at: system.url("intake", "/metrics"))
+            let lag = try await Self.metric("styrbord_consumer_lag", at: first) + Self.metric("styrbord_consumer_lag", at: second)
+            return backlog == 0 && lag == 0
+        }
     }
 
     @Test("200 needs submitted concurrently arrive exactly once at every stage while each service in turn is killed and restarted")

@@ -84,6 +84,12 @@ public struct InboxConsumer: Service {
             if ContinuousClock.now - lastAssignmentCheck > .seconds(1) {
                 // How many partitions this instance owns: shows how a scaled-out group shares them.
                 assignedPartitions.record(await consumer.assignment().count)
+                for partition in await consumer.lag() {
+                    Gauge(
+                        label: "styrbord_consumer_lag",
+                        dimensions: [("consumer", name), ("topic", partition.topic), ("partition", String(partition.partition))]
+                    ).record(partition.lag)
+                }
                 lastAssignmentCheck = .now
             }
             let batch = await consumer.poll(maxMessages: options.batchSize, timeout: options.pollTimeout)

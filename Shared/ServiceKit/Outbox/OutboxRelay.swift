@@ -53,6 +53,25 @@ public struct OutboxRelay: Service {
         self.afterPublish = afterPublish
         self.published = Counter(label: "styrbord_outbox_published_total", dimensions: [("schema", schema)])
         self.failures = Counter(label: "styrbord_outbox_publish_failures_total", dimensions: [("schema", schema)])
+        self.backlog = Gauge(label: "styrbord_outbox_backlog", dimensions: [("schema", schema)])
+        self.oldestAge = Gauge(label: "styrbord_outbox_oldest_unpublished_age_seconds", dimensions: [("schema", schema)])
+    }
+
+    private let backlog: Gauge
+    private let oldestAge: Gauge
+
+    /// Events not yet published and how long the oldest has waited (for the alerts).
+    private func recordBacklog() async throws {
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT count(*) AS waiting, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest
+                FROM outbox WHERE published_at IS NULL
+                """)
+        }
+        guard let row = rows.first else { return }
+        backlog.record(try row.decode("waiting", as: Int.self))
+        oldestAge.record(try row.decode("oldest", as: Double.self))
     }
 
     public func run() async throws {
@@ -62,6 +81,7 @@ public struct OutboxRelay: Service {
     private func loop() async throws {
         var backoff = options.initialBackoff
         var lastCleanup = ContinuousClock.now
+        var lastBacklog = ContinuousClock.now - .seconds(60)
         var listener: PostgresListener? = nil
         while !Task.isCancelled {
             do {
@@ -77,6 +97,10 @@ public struct OutboxRelay: Service {
                     } else {
                         try await Task.sleep(for: options.idleInterval)
                     }
+                }
+                if ContinuousClock.now - lastBacklog > .seconds(5) {
+                    try await recordBacklog()
+                    lastBacklog = .now
                 }
                 if ContinuousClock.now - lastCleanup > .seconds(60) {
                     try await cleanUp()
