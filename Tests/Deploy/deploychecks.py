@@ -37,9 +37,6 @@ KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 # the code; each entry then moves out of this set (a test fails while one is listed here
 # but already exported, so the list cannot go stale).
 PENDING_METRICS = {
-    "styrbord_outbox_backlog": "gauge{schema}: outbox rows with published_at IS NULL",
-    "styrbord_outbox_oldest_unpublished_age_seconds": "gauge{schema}: age of the oldest unpublished outbox row",
-    "styrbord_consumer_lag": "gauge{consumer,topic,partition}: high watermark minus committed offset",
     "styrbord_job_last_success_timestamp_seconds": "gauge{job_name}: Unix time of a scheduled job's last successful run",
 }
 # Metrics of the platform the rules may use (Prometheus itself, kube-state-metrics).
