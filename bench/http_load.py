@@ -12,15 +12,16 @@ import time
 from urllib.parse import urlsplit
 
 
-async def connection(host, port, queue, request_bytes, latencies, failures):
+async def connection(host, port, queue, make_request, latencies, failures):
     reader, writer = await asyncio.open_connection(host, port)
     while True:
-        scheduled = await queue.get()
-        if scheduled is None:
+        item = await queue.get()
+        if item is None:
             writer.close()
             return
+        index, scheduled = item
         try:
-            writer.write(request_bytes)
+            writer.write(make_request(index))
             await writer.drain()
             status_line = await reader.readline()
             status = int(status_line.split()[1])
@@ -50,16 +51,21 @@ async def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--header", action="append", default=[])
     parser.add_argument("--body-file", required=True)
+    parser.add_argument("--unique-keys", action="store_true", help="an Idempotency-Key of its own on every request")
     args = parser.parse_args()
     url = urlsplit(args.url)
     body = open(args.body_file, "rb").read()
     headers = [f"POST {url.path} HTTP/1.1", f"Host: {url.hostname}:{url.port}", f"Content-Length: {len(body)}",
                "Content-Type: application/json"] + args.header
-    request_bytes = ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+    run = f"load-{time.time_ns()}"
+
+    def make_request(index):
+        extra = [f"Idempotency-Key: {run}-{index}"] if args.unique_keys else []
+        return ("\r\n".join(headers + extra) + "\r\n\r\n").encode() + body
     queue: asyncio.Queue = asyncio.Queue()
     latencies: list = []
     failures: list = []
-    workers = [asyncio.create_task(connection(url.hostname, url.port, queue, request_bytes, latencies, failures))
+    workers = [asyncio.create_task(connection(url.hostname, url.port, queue, make_request, latencies, failures))
                for _ in range(args.connections)]
     start = time.perf_counter()
     total = int(args.rate * args.duration)
@@ -68,7 +74,7 @@ async def main():
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        queue.put_nowait(scheduled)
+        queue.put_nowait((index, scheduled))
     for _ in workers:
         queue.put_nowait(None)
     await asyncio.gather(*workers)

@@ -2,20 +2,16 @@
 -- environment every request carries its own Idempotency-Key (as real clients send).
 local token = os.getenv("TOKEN") or ""
 local keys = os.getenv("KEYS") == "1"
-local organisation = os.getenv("ORGANISATION") or "utbildning"
 local counter = 0
-local prefix = tostring(math.random(1, 1e9))
 
 function setup(thread)
   thread:set("prefix", tostring(math.random(1, 1e9)))
 end
 
-local body = '{"organisationId":"' .. organisation .. '","track":"common",' ..
-  '"title":"Digital felanmälan – mätning","description":"Felanmälan per telefon ersätts av ett webbformulär; ' ..
-  'status skickas till den som anmält.","category":"efficiency","driver":"own-need",' ..
-  '"goalArea":"internal-external-balance","targetGroups":["residents","employees"],"urgency":"high",' ..
-  '"expectedBenefits":[{"description":"Färre samtal","stakeholder":"employees","kind":"economic","annualValue":"420000"}],' ..
-  '"roughCost":{"oneOff":"650000","annual":"90000"},"contact":{"name":"Åsa Öberg","email":"asa@example.org"}}'
+-- The need sent: bench/need.json (the open-loop latency run sends the same file).
+local file = assert(io.open("bench/need.json", "r"))
+local body = file:read("*a"):gsub("%s+$", "")
+file:close()
 
 function request()
   counter = counter + 1

@@ -106,14 +106,9 @@ kill "$PID2"; wait "$PID2" 2>/dev/null || true
 
 TARGET_RATE="$(awk -v r="$ONE_RATE" 'BEGIN { printf "%.0f", r * 0.8 }')"
 log "4. latency at 80 % of one instance: $TARGET_RATE requests/s for ${SECONDS_PER_RUN}s"
-python3 - "$WORK/body.json" <<'PY'
-import re, sys
-lua = open("bench/post_need.lua", encoding="utf-8").read()
-parts = re.findall(r"'([^']*)'", lua.split("local body =", 1)[1].split("function request", 1)[0])
-open(sys.argv[1], "w", encoding="utf-8").write("".join(parts).replace('" .. organisation .. "', "utbildning"))
-PY
 python3 bench/http_load.py "http://127.0.0.1:$P1/v1/needs" --rate "$TARGET_RATE" --duration "$SECONDS_PER_RUN" \
-  --connections 64 --header "Authorization: Bearer $TOKEN" --body-file "$WORK/body.json" >"$WORK/latency.out"
+  --connections 64 --header "Authorization: Bearer $TOKEN" --body-file bench/need.json \
+  $([ "$KEYS" = "1" ] && echo --unique-keys) >"$WORK/latency.out"
 LAT="$(cat "$WORK/latency.out")"
 
 log "5. bulk import of $IMPORT_ROWS rows"
@@ -132,7 +127,7 @@ kill "$PID1"; wait "$PID1" 2>/dev/null || true
 PID1="$(start_intake "$P1")"; PIDS+=("$PID1")
 RSS_BEFORE="$(awk '/VmRSS/ { print $2 }' "/proc/$PID1/status")"
 START_NS="$(date +%s%N)"
-curl -fsS -o "$WORK/import.json" -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/csv; charset=utf-8" \
+curl -fsS -o "$WORK/import.json" -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/csv; charset=utf-8" -H "Expect:" \
   --data-binary @"$WORK/needs.csv" "http://127.0.0.1:$P1/v1/needs/imports" || { cat "$WORK/import.json" >&2 || true; die "import failed"; }
 IMPORT_SEC="$(awk -v s="$START_NS" -v e="$(date +%s%N)" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')"
 PEAK_KB="$(awk '/VmHWM/ { print $2 }' "/proc/$PID1/status")"

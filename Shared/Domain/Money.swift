@@ -20,6 +20,9 @@ public struct SEK: Hashable, Sendable, Codable, Comparable, CustomStringConverti
 
     public var description: String { "\(amount) kr" }
 
+    /// Made once: building a Locale per parse showed in bulk imports' profiles.
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
     /// Parses a plain decimal amount: an optional minus, digits without leading zeros, an
     /// optional point and decimals (`1200000`, `-0.5`, `650.10`). Swedish decimal commas,
     /// exponents, signs and spaces are refused rather than misread.
@@ -37,7 +40,7 @@ public struct SEK: Hashable, Sendable, Codable, Comparable, CustomStringConverti
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
             guard index == bytes.count else { return nil }
         }
-        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        guard let value = Decimal(string: text, locale: Self.posix) else { return nil }
         self.amount = value
     }
 

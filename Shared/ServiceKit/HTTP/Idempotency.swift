@@ -42,7 +42,18 @@ public struct StoredResponse: Sendable {
 public enum Idempotency {
     /// SHA-256 of a request body, hex.
     public static func digest(_ bytes: some Sequence<UInt8>) -> String {
-        SHA256.hash(data: Array(bytes)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Array(bytes)))
+    }
+
+    /// Lowercase hexadecimal of a digest (without `String(format:)`, which is slow on Linux).
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The digest of a JSON body in canonical form (keys sorted, no insignificant white

@@ -53,7 +53,7 @@ struct NeedImporter: Sendable {
                     hasher.update(data: chunk.readableBytesView)
                     try await run.feed(chunk.readableBytesView)
                 }
-                let requestHash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+                let requestHash = Idempotency.hex(hasher.finalize())
                 if let key, let stored = try await Idempotency.lookup(
                     key: key, caller: identity.subject, scope: scope, requestHash: requestHash, pool: pool)
                 {
@@ -77,6 +77,17 @@ struct NeedImporter: Sendable {
     /// Rolls the transaction back and answers with the remembered response.
     private struct Replay: Error {
         let stored: StoredResponse
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing white space (spaces, tabs, line breaks), in plain Swift:
+    /// Foundation's trimming bridges every string, which showed in bulk imports' profiles.
+    var trimmedWhitespace: String {
+        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else {
+            return ""
+        }
+        return String(self[first...last])
     }
 }
 
@@ -185,7 +196,7 @@ private struct ImportRun {
         let before = problemCount
         func value(_ column: ImportColumn) -> String? {
             guard let index = columns[column], index < record.fields.count else { return nil }
-            let text = record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = record.fields[index].trimmedWhitespace
             return text.isEmpty ? nil : text
         }
         func choice<T: ClosedSet>(_ column: ImportColumn, _ type: T.Type, swedish: [String: T]) -> T? {
@@ -198,10 +209,11 @@ private struct ImportRun {
         }
         func money(_ column: ImportColumn) -> SEK? {
             guard let text = value(column) else { return nil }
-            var cleaned = text.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\u{00A0}", with: "")
-                .replacingOccurrences(of: "kr", with: "")
+            // Swedish spreadsheets write 1 200 000,50 (spaces, no-break spaces, a decimal comma, "kr").
+            var cleaned = String(text.filter { !$0.isWhitespace })
+            if cleaned.hasSuffix("kr") { cleaned.removeLast(2) }
             if !cleaned.contains("."), cleaned.filter({ $0 == "," }).count == 1 {
-                cleaned = cleaned.replacingOccurrences(of: ",", with: ".")
+                cleaned = String(cleaned.map { $0 == "," ? "." : $0 })
             }
             guard let amount = SEK(exactly: cleaned) else {
                 report(line, column.rawValue, "must be an amount in kronor such as 1200000 or 650,10; got '\(text)'")
