@@ -337,3 +337,29 @@ extension Int {
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
+
+/// A one-dimensional `text[]` whose elements may be NULL, for passing a column of values
+/// to `unnest(…)` in one parameter (bulk writes).
+public struct PostgresNullableTextArray: PostgresEncodable {
+    public var values: [String?]
+    public init(_ values: [String?]) { self.values = values }
+
+    public var postgresText: String {
+        var text = "{"
+        text.reserveCapacity(values.count * 16)
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            guard let value else {
+                text += "NULL"
+                continue
+            }
+            text += "\""
+            for character in value.unicodeScalars {
+                if character == "\"" || character == "\\" { text += "\\" }
+                text.unicodeScalars.append(character)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+}

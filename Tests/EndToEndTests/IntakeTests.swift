@@ -51,6 +51,12 @@ struct IntakeTests {
         }
     }
 
+    static func rows(_ system: RunningSystem, _ sql: String) async throws -> [PostgresRow] {
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
+        defer { pool.close() }
+        return try await pool.withConnection { try await $0.query(sql) }
+    }
+
     static func count(_ system: RunningSystem, _ sql: String) async throws -> Int {
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
         defer { pool.close() }
@@ -325,6 +331,32 @@ struct IntakeTests {
         #expect(try await Self.count(system, "SELECT count(*) FROM intake.outbox WHERE event_type = 'se.goteborg.styrbord.need.submitted.v1'") == 3)
         let wrongType = try await HTTP.send(url, method: "POST", body: Data("a".utf8), contentType: "application/json", token: token)
         #expect(wrongType.status == 415)
+
+        // A draft row, then every event the imports wrote holds to its published schema and
+        // carries the CloudEvents headers (the import builds them in SQL, so this is the check).
+        let withStatus = "Spår;Titel;Beskrivning;Kategori;Drivkraft;Målgrupper;Status;Kontaktperson\ngemensam;Utkast i fil;Beskrivning;övrigt;ny lag;besökare;utkast;Eva Ek\n"
+        let draftImport = try await send(withStatus)
+        #expect(draftImport.object["drafts"] as? Int == 1)
+        for type in ["need.submitted.v1", "need.drafted.v1"] {
+            let rows = try await Self.rows(
+                system,
+                """
+                SELECT convert_from(payload, 'UTF8') AS data, headers->>'ce_id' = event_id AND headers->>'ce_type' = event_type
+                       AND headers ? 'ce_time' AND headers ? 'traceparent' AS headers_ok
+                FROM intake.outbox WHERE event_type = 'se.goteborg.styrbord.\(type)'
+                """)
+            #expect(!rows.isEmpty)
+            var files: [String] = []
+            for (index, row) in rows.enumerated() {
+                #expect(try row.decode("headers_ok", as: Bool.self))
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(type)-\(index)-\(UUID().uuidString).json")
+                try Data(try row.decode("data", as: String.self).utf8).write(to: file)
+                files.append(file.path)
+            }
+            let check = try await runProcessDetached(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", "scripts/check-contracts.py", "event", type] + files)
+            #expect(check.status == 0, "\(check.output)")
+        }
     }
 
     @Test("a supplier proposal links the customer needs it answers; an exemption informs SSG and is reportable")

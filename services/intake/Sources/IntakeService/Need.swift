@@ -38,7 +38,7 @@ struct NeedInput: Codable, Sendable, Equatable {
     /// Leading and trailing white space is not part of a title.
     var normalised: NeedInput {
         var copy = self
-        copy.title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        copy.title = title.trimmedWhitespace
         copy.draft = nil
         if copy.expectedBenefits == nil { copy.expectedBenefits = [] }
         if copy.links == nil { copy.links = [] }
@@ -51,17 +51,17 @@ struct NeedInput: Codable, Sendable, Equatable {
         func check(_ ok: Bool, _ name: String, _ reason: String) {
             if !ok { problems.append(.init(name: name, reason: reason)) }
         }
-        let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmedTitle = title.trimmedWhitespace
         check((3...200).contains(trimmedTitle.count), "title", "must be 3 to 200 characters")
         check(
-            !description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && description.count <= 10_000,
+            !description.trimmedWhitespace.isEmpty && description.count <= 10_000,
             "description", "must be 1 to 10000 characters")
         check(!targetGroups.isEmpty, "targetGroups", "must name at least one target group")
         check(Set(targetGroups).count == targetGroups.count, "targetGroups", "must not repeat a target group")
         let benefits = expectedBenefits ?? []
         check(benefits.count <= 50, "expectedBenefits", "must have at most 50 benefits")
         for (index, benefit) in benefits.enumerated() {
-            let trimmed = benefit.description.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = benefit.description.trimmedWhitespace
             check((1...1000).contains(trimmed.count), "expectedBenefits[\(index)].description", "must be 1 to 1000 characters")
             if let value = benefit.annualValue {
                 check(value >= .zero, "expectedBenefits[\(index)].annualValue", "must not be negative")
@@ -73,7 +73,7 @@ struct NeedInput: Codable, Sendable, Equatable {
             check((cost.annual ?? .zero) >= .zero, "roughCost.annual", "must not be negative")
         }
         if let contact {
-            check((1...200).contains(contact.name.trimmingCharacters(in: .whitespaces).count), "contact.name", "must be 1 to 200 characters")
+            check((1...200).contains(contact.name.trimmedWhitespace.count), "contact.name", "must be 1 to 200 characters")
             if let email = contact.email {
                 check(email.count <= 254 && Self.looksLikeEmail(email), "contact.email", "must be an e-mail address")
             }
