@@ -53,6 +53,39 @@ public final class PostgresConnection: Sendable {
         return try await worker.run { () throws(PostgresError) -> PostgresResult in try raw.query(sql, texts) }
     }
 
+    /// `COPY … FROM STDIN`: `body` writes the data through the writer it is given (as it
+    /// arrives: nothing is held in memory); returns the rows copied. When `body` throws,
+    /// the COPY is aborted and the error rethrown.
+    @discardableResult
+    public func copyIn(_ sql: String, _ body: (PostgresCopyWriter) async throws -> Void) async throws -> Int {
+        let raw = self.raw
+        try await worker.run { () throws(PostgresError) in try raw.beginCopy(sql) }
+        do {
+            try await body(PostgresCopyWriter(raw: raw, worker: worker))
+        } catch {
+            _ = try? await worker.run { () throws(PostgresError) -> Int in try raw.endCopy(failure: "aborted by the client") }
+            throw error
+        }
+        return try await worker.run { () throws(PostgresError) -> Int in try raw.endCopy() }
+    }
+
     /// False once the server closed the connection or the network broke.
     var isUsable: Bool { !raw.isBroken }
+}
+
+/// Writes COPY data for `PostgresConnection.copyIn`.
+public struct PostgresCopyWriter: Sendable {
+    let raw: LibPQConnection
+    let worker: BlockingWorker
+
+    public func write(_ bytes: [UInt8]) async throws(PostgresError) {
+        let raw = self.raw
+        try await worker.run { () throws(PostgresError) in
+            var failure: PostgresError?
+            bytes.withUnsafeBytes { buffer in
+                do throws(PostgresError) { try raw.putCopyData(buffer) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
+    }
 }

@@ -337,33 +337,3 @@ extension Int {
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
-
-/// A one-dimensional `text[]` whose elements may be NULL, for passing a column of values
-/// to `unnest(…)` in one parameter (bulk writes).
-public struct PostgresNullableTextArray: PostgresEncodable {
-    public var values: [String?]
-    public init(_ values: [String?]) { self.values = values }
-
-    public var postgresText: String {
-        // Built as UTF-8 bytes: appending scalar by scalar to a String was the hot spot of
-        // a 100 000-row import.
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
-        bytes.reserveCapacity(values.count * 24)
-        for (index, value) in values.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            guard let value else {
-                bytes.append(contentsOf: "NULL".utf8)
-                continue
-            }
-            bytes.append(quote)
-            for byte in value.utf8 {
-                if byte == quote || byte == backslash { bytes.append(backslash) }
-                bytes.append(byte)
-            }
-            bytes.append(quote)
-        }
-        bytes.append(UInt8(ascii: "}"))
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}

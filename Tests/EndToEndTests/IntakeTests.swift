@@ -305,7 +305,7 @@ struct IntakeTests {
         let rejected = try await send(header + good.joined() + broken.joined())
         #expect(rejected.status == 422)
         let names = Set((rejected.object["invalid-params"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
-        #expect(names == ["rows[5].title", "rows[6].category", "rows[6].targetGroups", "rows[6].roughCostOneOff"], "\(names)")
+        #expect(names == ["rows[4].title", "rows[5].category", "rows[5].targetGroups", "rows[5].roughCostOneOff"], "\(names)")
         #expect(try await Self.count(system, "SELECT count(*) FROM intake.needs") == before, "nothing half-imported")
         #expect(try await Self.count(system, "SELECT count(*) FROM intake.outbox") == 12, "only the organisation registry's events")
 

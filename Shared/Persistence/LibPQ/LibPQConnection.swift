@@ -97,6 +97,50 @@ final class LibPQConnection: @unchecked Sendable {
         return count
     }
 
+    /// Starts `COPY … FROM STDIN`; the server then waits for `putCopyData` and `endCopy`.
+    func beginCopy(_ sql: String) throws(PostgresError) {
+        guard PQsendQuery(pointer, sql) == 1 else { throw connectionError() }
+        guard let result = PQgetResult(pointer) else { throw connectionError() }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COPY_IN else {
+            let failure: PostgresError
+            do throws(PostgresError) {
+                _ = try Self.read(result, connection: pointer)
+                failure = PostgresError(kind: .server, message: "the statement did not start COPY FROM STDIN")
+            } catch {
+                failure = error
+            }
+            while let next = PQgetResult(pointer) { PQclear(next) }
+            throw failure
+        }
+    }
+
+    /// Sends bytes of COPY data (blocking until libpq has queued them).
+    func putCopyData(_ bytes: UnsafeRawBufferPointer) throws(PostgresError) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        guard PQputCopyData(pointer, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count)) == 1 else {
+            throw connectionError()
+        }
+    }
+
+    /// Ends the COPY (`failure` aborts it with that message) and returns the rows copied;
+    /// a server error (bad data, with its line in the detail) is thrown.
+    func endCopy(failure: String? = nil) throws(PostgresError) -> Int {
+        guard PQputCopyEnd(pointer, failure) == 1 else { throw connectionError() }
+        var copied = 0
+        var firstError: PostgresError? = nil
+        while let result = PQgetResult(pointer) {
+            defer { PQclear(result) }
+            do throws(PostgresError) {
+                copied = try Self.read(result, connection: pointer).affectedRows
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return copied
+    }
+
     /// The transaction state libpq tracks for this connection.
     var isIdleOutsideTransaction: Bool { PQtransactionStatus(pointer) == PQTRANS_IDLE }
 
@@ -146,13 +190,19 @@ final class LibPQConnection: @unchecked Sendable {
             let kind: PostgresError.Kind = PQstatus(connection) == CONNECTION_OK ? .server : .connection
             throw PostgresError(
                 kind: kind, message: message.trimmingTrailingWhitespace(), sqlState: state,
-                detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))))
+                detail: [field(Int32(UInt8(ascii: "D"))), field(Int32(UInt8(ascii: "W")))].compactMap { $0 }.joined(separator: "; ")
+                    .nilIfEmpty,
+                hint: field(Int32(UInt8(ascii: "H"))))
         }
     }
 
     private static func affected(_ result: OpaquePointer) -> Int {
         Int(String(cString: PQcmdTuples(result))) ?? 0
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
 
 /// Calls `body` with C strings for the parameters (NULL for nil), valid during the call.

@@ -8,19 +8,21 @@ import ServiceKit
 
 /// Bulk import of needs from CSV (`POST /v1/needs/imports`, `Content-Type: text/csv`).
 ///
-/// The body is read as a stream: rows are parsed, validated and written in batches inside
-/// one transaction, so memory stays flat whatever the file's size. Any invalid row rolls
-/// the whole import back and the answer is a 422 listing every broken rule as
-/// `rows[LINE].field` (nothing half-imported). Each row has an import key — its
-/// organisation and `referens` column, or a digest of its content — so importing the same
-/// file again adds nothing.
+/// The service reads the header line itself (delimiter `;` or `,`, English names or
+/// Swedish headers, a byte-order mark ignored) and streams the rest of the body straight
+/// into PostgreSQL with `COPY … FROM STDIN` into a temporary table, so memory stays flat
+/// whatever the file's size and rows are never handled one by one in Swift. In the same
+/// transaction SQL maps the Swedish values, checks every rule a need must meet, and either
+/// answers 422 listing each broken rule as `rows[N].field` (N counts records, the header
+/// being 1; nothing is kept) or inserts the new needs and their events in one statement.
+/// Each row has an import key — its organisation and `referens`, or a digest of its
+/// content — so importing the same file again adds nothing.
 struct NeedImporter: Sendable {
     let pool: PostgresPool
     let eventSource: String
     let organisations: OrganisationRepository
 
     static let bodyLimit = 256 * 1_048_576
-    static let batchSize = 500
     static let reportLimit = 1000
 
     struct Summary: Codable, Sendable {
@@ -42,24 +44,16 @@ struct NeedImporter: Sendable {
         let scope = "\(request.method) \(request.uri.path)"
         do {
             let (stored, replayed) = try await pool.withTransaction { connection in
-                var run = ImportRun(importer: self, identity: identity, connection: connection)
-                var hasher = SHA256()
-                var received = 0
-                for try await chunk in request.body {
-                    received += chunk.readableBytes
-                    guard received <= Self.bodyLimit else {
-                        throw Problem(status: .contentTooLarge, detail: "the file is larger than \(Self.bodyLimit) bytes")
-                    }
-                    hasher.update(data: chunk.readableBytesView)
-                    try await run.feed(chunk.readableBytesView)
-                }
-                let requestHash = Idempotency.hex(hasher.finalize())
+                var body = ImportBody(request.body.makeAsyncIterator())
+                let header = try await body.readHeader()
+                let run = ImportRun(importer: self, identity: identity, connection: connection, header: header)
+                let summary = try await run.run(copying: &body)
+                let requestHash = Idempotency.hex(body.hasher.finalize())
                 if let key, let stored = try await Idempotency.lookup(
                     key: key, caller: identity.subject, scope: scope, requestHash: requestHash, pool: pool)
                 {
                     throw Replay(stored: stored)
                 }
-                let summary = try await run.finish()
                 let response = try StoredResponse.json(summary, status: .created)
                 if let key {
                     try await Idempotency.remember(
@@ -80,9 +74,334 @@ struct NeedImporter: Sendable {
     }
 }
 
+/// The request body as it arrives: the header line first, then the rest in chunks; every
+/// byte goes into the digest that identifies the request for `Idempotency-Key`.
+private struct ImportBody {
+    var iterator: RequestBody.AsyncIterator
+    var hasher = SHA256()
+    var received = 0
+    /// Bytes after the header line that arrived with it.
+    var leftover: [UInt8] = []
+
+    init(_ iterator: RequestBody.AsyncIterator) {
+        self.iterator = iterator
+    }
+
+    mutating func next() async throws -> [UInt8]? {
+        guard let chunk = try await iterator.next() else { return nil }
+        received += chunk.readableBytes
+        guard received <= NeedImporter.bodyLimit else {
+            throw Problem(status: .contentTooLarge, detail: "the file is larger than \(NeedImporter.bodyLimit) bytes")
+        }
+        let bytes = Array(chunk.readableBytesView)
+        hasher.update(data: bytes)
+        return bytes
+    }
+
+    /// The header's fields and the delimiter it uses.
+    mutating func readHeader() async throws -> ImportHeader {
+        var pending: [UInt8] = []
+        var end: Int?
+        while end == nil, let bytes = try await next() {
+            let start = pending.count
+            pending.append(contentsOf: bytes)
+            end = pending[start...].firstIndex(of: UInt8(ascii: "\n"))
+            guard pending.count <= 65_536 || end != nil else {
+                throw Problem.validation([.init(name: "rows[1]", reason: "the header line is longer than 64 KiB")])
+            }
+        }
+        let lineEnd = end ?? pending.count
+        leftover = lineEnd < pending.count ? Array(pending[(lineEnd + 1)...]) : []
+        var reader = CSVReader()
+        let records: [CSVReader.Record]
+        do {
+            records = try reader.feed(pending[..<lineEnd]) + reader.finish()
+        } catch {
+            throw Problem.validation([.init(name: "rows[1]", reason: "the header line is not readable CSV (UTF-8)")])
+        }
+        guard let fields = records.first?.fields, fields.contains(where: { !$0.isEmpty }) else {
+            throw Problem.validation([.init(name: "(file)", reason: "is empty: the first line must name the columns")])
+        }
+        return ImportHeader(fields: fields, delimiter: reader.delimiter == UInt8(ascii: ";") ? ";" : ",")
+    }
+}
+
+private struct ImportHeader {
+    var fields: [String]
+    var delimiter: String
+}
+
+/// One import: the header's column map, the COPY into a temporary table, the checks and
+/// the insert, all in the caller's transaction.
+private struct ImportRun {
+    let importer: NeedImporter
+    let identity: Identity
+    let connection: PostgresConnection
+    let header: ImportHeader
+
+    /// The temporary table's column (`cN`) of each known column.
+    func columns() throws -> [ImportColumn: String] {
+        var map: [ImportColumn: String] = [:]
+        var problems: [Problem.InvalidParameter] = []
+        for (index, name) in header.fields.enumerated() {
+            let trimmed = name.trimmedWhitespace
+            if trimmed.isEmpty { continue }
+            guard let column = ImportColumn.named(trimmed) else {
+                problems.append(
+                    .init(
+                        name: "columns.\(trimmed)",
+                        reason: "is not a known column; known: \(ImportColumn.allCases.map(\.rawValue).joined(separator: ", "))"))
+                continue
+            }
+            map[column] = "c\(index + 1)"
+        }
+        for column in ImportColumn.required where map[column] == nil {
+            problems.append(.init(name: "columns.\(column.rawValue)", reason: "is required (Swedish: \(column.swedish))"))
+        }
+        try Problem.throwIfAny(problems)
+        return map
+    }
+
+    func run(copying body: inout ImportBody) async throws -> NeedImporter.Summary {
+        let map = try columns()
+        let names = (1...header.fields.count).map { "c\($0)" }
+        try await connection.executeScript(
+            "CREATE TEMP TABLE import_rows (record bigint GENERATED ALWAYS AS IDENTITY, "
+                + names.map { "\($0) text" }.joined(separator: ", ") + ") ON COMMIT DROP")
+        do {
+            let copy = "COPY import_rows (\(names.joined(separator: ", "))) FROM STDIN "
+                + "WITH (FORMAT csv, DELIMITER '\(header.delimiter)', ENCODING 'UTF8')"
+            try await connection.copyIn(copy) { writer in
+                if !body.leftover.isEmpty { try await writer.write(body.leftover) }
+                while let bytes = try await body.next() { try await writer.write(bytes) }
+            }
+        } catch let error as PostgresError where error.kind == .server {
+            throw Problem.validation([.init(name: "rows", reason: Self.describeCopyError(error))])
+        }
+        try await check(map)
+        return try await insert(map)
+    }
+
+    /// PostgreSQL's own words for a file it cannot read, its line number moved to the
+    /// file's (COPY counts from the first line after the header).
+    static func describeCopyError(_ error: PostgresError) -> String {
+        var text = error.message
+        if let detail = error.detail { text += " (\(detail))" }
+        guard let range = text.range(of: #"line [0-9]+"#, options: .regularExpression),
+            let number = Int(text[range].dropFirst(5))
+        else { return text }
+        return text.replacingCharacters(in: range, with: "line \(number + 1) of the file")
+    }
+
+    /// The values of every row, mapped and normalised (Swedish values to the API's).
+    func values(_ map: [ImportColumn: String]) -> String {
+        func raw(_ column: ImportColumn) -> String { map[column].map { "NULLIF(btrim(\($0)), '')" } ?? "NULL::text" }
+        func mapped(_ column: ImportColumn, _ table: String) -> String { "($1::jsonb -> '\(table)' ->> lower(\(raw(column))))" }
+        func money(_ column: ImportColumn) -> String {
+            // Swedish spreadsheets write 1 200 000,50 (spaces, no-break spaces, a decimal comma, "kr").
+            let cleaned = "regexp_replace(\(raw(column)), '[[:space:]\\u00a0]+|kr$', '', 'g')"
+            let point = "CASE WHEN \(cleaned) ~ '^[0-9]+,[0-9]+$' THEN replace(\(cleaned), ',', '.') ELSE \(cleaned) END"
+            return "CASE WHEN \(point) ~ '^(0|[1-9][0-9]*)([.][0-9]+)?$' THEN trim_scale((\(point))::numeric)::text END"
+        }
+        let groups = map[.targetGroups].map { "regexp_split_to_table(lower(\($0)), '[|,;]')" } ?? "regexp_split_to_table('', ',')"
+        return """
+            SELECT record,
+                   \(raw(.organisationId)) AS org_raw, COALESCE(\(raw(.organisationId)), $2) AS org,
+                   \(raw(.track)) AS track_raw, \(mapped(.track, "track")) AS track,
+                   \(raw(.title)) AS title, \(raw(.description)) AS description,
+                   \(raw(.category)) AS category_raw, \(mapped(.category, "category")) AS category,
+                   \(raw(.driver)) AS driver_raw, \(mapped(.driver, "driver")) AS driver,
+                   \(raw(.goalArea)) AS goal_raw, \(mapped(.goalArea, "goalArea")) AS goal_area,
+                   \(raw(.urgency)) AS urgency_raw, \(mapped(.urgency, "urgency")) AS urgency,
+                   \(raw(.status)) AS status_raw, COALESCE(\(mapped(.status, "status")), 'submitted') AS status,
+                   \(raw(.targetGroups)) AS groups_raw,
+                   (SELECT jsonb_agg(g ORDER BY n) FROM (
+                        SELECT $1::jsonb -> 'targetGroup' ->> btrim(x) AS g, min(n) AS n
+                        FROM \(groups) WITH ORDINALITY AS t(x, n) WHERE btrim(x) <> '' GROUP BY 1) s
+                    WHERE g IS NOT NULL) AS groups,
+                   (SELECT string_agg(DISTINCT btrim(x), ', ') FROM \(groups) AS t(x)
+                    WHERE btrim(x) <> '' AND $1::jsonb -> 'targetGroup' ->> btrim(x) IS NULL) AS groups_bad,
+                   \(raw(.roughCostOneOff)) AS one_off_raw, \(money(.roughCostOneOff)) AS one_off,
+                   \(raw(.roughCostAnnual)) AS annual_raw, \(money(.roughCostAnnual)) AS annual,
+                   \(raw(.contactName)) AS contact_name, \(raw(.contactEmail)) AS contact_email,
+                   \(raw(.reference)) AS reference
+            FROM import_rows
+            """
+    }
+
+    /// The value maps, the caller's organisation and whether it is an admin: the first
+    /// three parameters of both statements.
+    var parameters: [(any PostgresEncodable)?] {
+        func table<T: ClosedSet>(_ type: T.Type, _ swedish: [String: T]) -> [String: String] {
+            var result: [String: String] = [:]
+            for value in T.allCases { result[value.rawValue] = value.rawValue }
+            for (text, value) in swedish { result[text] = value.rawValue }
+            return result
+        }
+        let maps: [String: [String: String]] = [
+            "track": table(Track.self, ImportColumn.swedishTracks),
+            "category": table(NeedCategory.self, ImportColumn.swedishCategories),
+            "driver": table(NeedDriver.self, ImportColumn.swedishDrivers),
+            "goalArea": table(GoalArea.self, ImportColumn.swedishGoalAreas),
+            "urgency": table(Urgency.self, ImportColumn.swedishUrgencies),
+            "targetGroup": table(TargetGroup.self, ImportColumn.swedishTargetGroups),
+            "status": ["submitted": "submitted", "inskickad": "submitted", "inskickat": "submitted", "draft": "draft", "utkast": "draft"],
+        ]
+        return [PostgresJSON(maps), identity.organisationId.rawValue, identity.has(.admin)]
+    }
+
+    /// The rule text for a value outside its closed set, naming what is allowed.
+    static func oneOf<T: ClosedSet>(_ type: T.Type, _ swedish: [String: T], raw: String) -> String {
+        let allowed = (T.allCases.map(\.rawValue) + swedish.keys.sorted()).joined(separator: ", ")
+        return "'must be one of \(allowed); got ''' || \(raw) || ''''"
+    }
+
+    /// Every broken rule of every row; a 422 listing them when there is any.
+    func check(_ map: [ImportColumn: String]) async throws {
+        let amount = "'must be an amount in kronor such as 1200000 or 650,10; got ''' || "
+        let rules: [(field: String, condition: String, reason: String)] = [
+            ("organisationId", "org_raw IS NOT NULL AND org_raw !~ '^[a-z0-9-]{2,64}$'",
+             "'must be an organisation id (a-z, 0-9, -); got ''' || org_raw || ''''"),
+            ("organisationId", "org ~ '^[a-z0-9-]{2,64}$' AND org <> $2 AND NOT $3::boolean",
+             "'must be your own organisation (' || $2 || ')'"),
+            ("organisationId",
+             "org ~ '^[a-z0-9-]{2,64}$' AND (org = $2 OR $3::boolean) AND (registered_id IS NULL OR NOT registered_active)",
+             "'is not an active organisation in the registry'"),
+            ("track", "track_raw IS NULL", "'is required'"),
+            ("track", "track_raw IS NOT NULL AND track IS NULL", Self.oneOf(Track.self, ImportColumn.swedishTracks, raw: "track_raw")),
+            ("category", "category_raw IS NULL", "'is required'"),
+            ("category", "category_raw IS NOT NULL AND category IS NULL",
+             Self.oneOf(NeedCategory.self, ImportColumn.swedishCategories, raw: "category_raw")),
+            ("driver", "driver_raw IS NULL", "'is required'"),
+            ("driver", "driver_raw IS NOT NULL AND driver IS NULL",
+             Self.oneOf(NeedDriver.self, ImportColumn.swedishDrivers, raw: "driver_raw")),
+            ("goalArea", "goal_raw IS NOT NULL AND goal_area IS NULL",
+             Self.oneOf(GoalArea.self, ImportColumn.swedishGoalAreas, raw: "goal_raw")),
+            ("urgency", "urgency_raw IS NOT NULL AND urgency IS NULL",
+             Self.oneOf(Urgency.self, ImportColumn.swedishUrgencies, raw: "urgency_raw")),
+            ("status", "status_raw IS NOT NULL AND ($1::jsonb -> 'status' ->> lower(status_raw)) IS NULL",
+             "'must be submitted (inskickad) or draft (utkast); got ''' || status_raw || ''''"),
+            ("title", "title IS NULL", "'is required'"),
+            ("title", "char_length(title) NOT BETWEEN 3 AND 200", "'must be 3 to 200 characters'"),
+            ("description", "description IS NULL", "'is required'"),
+            ("description", "char_length(description) > 10000", "'must be 1 to 10000 characters'"),
+            ("targetGroups", "groups_raw IS NULL OR (groups_bad IS NULL AND groups IS NULL)", "'is required'"),
+            ("targetGroups", "groups_bad IS NOT NULL",
+             "'''' || groups_bad || ''' is not a target group (invånare, brukare, medarbetare, näringsliv, besökare)'"),
+            ("roughCostOneOff", "one_off_raw IS NOT NULL AND one_off IS NULL", amount + "one_off_raw || ''''"),
+            ("roughCostAnnual", "annual_raw IS NOT NULL AND annual IS NULL", amount + "annual_raw || ''''"),
+            ("contactName", "char_length(contact_name) > 200", "'must be 1 to 200 characters'"),
+            ("contactEmail",
+             "contact_email IS NOT NULL AND (char_length(contact_email) > 254 OR contact_email !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$')",
+             "'must be an e-mail address'"),
+        ]
+        let checks = rules.map { rule in
+            "SELECT record, '\(rule.field)' AS field, \(rule.reason) AS reason FROM v WHERE \(rule.condition)"
+        }.joined(separator: "\n UNION ALL ")
+        let rows = try await connection.query(
+            """
+            WITH v AS (SELECT v0.*, o.organisation_id AS registered_id, o.active AS registered_active
+                       FROM (\(values(map))) v0 LEFT JOIN organisations o ON o.organisation_id = v0.org),
+                 problems AS (\(checks))
+            SELECT record, field, reason, count(*) OVER () AS total, (SELECT count(*) FROM import_rows) AS records
+            FROM problems ORDER BY record, field LIMIT \(NeedImporter.reportLimit)
+            """, parameters)
+        guard let first = rows.first else { return }
+        let total = try first.decode("total", as: Int.self)
+        let records = try first.decode("records", as: Int.self)
+        let problems = try rows.map { row in
+            Problem.InvalidParameter(
+                name: "rows[\(try row.decode("record", as: Int.self) + 1)].\(try row.decode("field", as: String.self))",
+                reason: try row.decode("reason", as: String.self))
+        }
+        let validation = Problem.validation(problems)
+        throw Problem(
+            status: validation.status, type: validation.type, title: validation.title,
+            detail: "\(total) problem(s) in \(records) row(s); nothing was imported. Correct the rows and send the whole file again."
+                + (total > problems.count ? " The first \(problems.count) are listed." : ""),
+            invalidParameters: problems)
+    }
+
+    /// Inserts the new needs (one per import key; a key already stored is a duplicate) and
+    /// their events. PostgreSQL builds the event data from the inserted rows; its shape is
+    /// `NeedSubmittedV1` / `NeedDraftedV1`, and the import test validates what is written
+    /// here against the published schemas and headers.
+    func insert(_ map: [ImportColumn: String]) async throws -> NeedImporter.Summary {
+        let now = Date()
+        let jsonNow = String(decoding: try EventJSON.encoder.encode([now]), as: UTF8.self)  // ["2026-…Z"]
+        let rows = try await connection.query(
+            """
+            WITH v AS (\(values(map))), keyed AS (
+                SELECT DISTINCT ON (import_key) * FROM (
+                    SELECT v.*, CASE WHEN reference IS NOT NULL THEN org || ':ref:' || reference
+                        ELSE org || ':sha256:' || encode(sha256(convert_to(concat_ws(chr(31), track, title, description,
+                            category, driver, goal_area, groups::text, urgency, one_off, annual, contact_name, contact_email,
+                            status), 'UTF8')), 'hex') END AS import_key
+                    FROM v) k
+                ORDER BY import_key, record
+            ), prepared AS (
+                -- Ids, event ids and W3C trace contexts (a new trace per imported need).
+                SELECT keyed.*, gen_random_uuid() AS initiative_id, gen_random_uuid()::text AS event_id,
+                       '00-' || replace(gen_random_uuid()::text, '-', '') || '-'
+                           || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16) || '-01' AS traceparent,
+                       CASE WHEN one_off IS NULL AND annual IS NULL THEN NULL
+                            ELSE jsonb_strip_nulls(jsonb_build_object('oneOff', one_off, 'annual', annual)) END AS rough_cost,
+                       CASE WHEN contact_name IS NULL THEN NULL
+                            ELSE jsonb_strip_nulls(jsonb_build_object('name', contact_name, 'email', contact_email)) END AS contact
+                FROM keyed
+            ), inserted AS (
+                INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver, goal_area,
+                                   target_groups, rough_cost, urgency, contact, status, import_key, created_by, created_at,
+                                   updated_at, submitted_at, submitted_by)
+                SELECT initiative_id, org, track, title, description, category, driver, goal_area,
+                       ARRAY(SELECT jsonb_array_elements_text(groups)), rough_cost, urgency, contact, status,
+                       import_key, $4::text, $5::timestamptz, $5::timestamptz,
+                       CASE WHEN status = 'submitted' THEN $5::timestamptz END, CASE WHEN status = 'submitted' THEN $4::text END
+                FROM prepared
+                ON CONFLICT (import_key) DO NOTHING
+                RETURNING initiative_id
+            ), events AS (
+                INSERT INTO outbox (event_id, event_type, topic, message_key, headers, payload)
+                SELECT p.event_id, CASE p.status WHEN 'draft' THEN $8::text ELSE $6::text END, $10::text, p.initiative_id::text,
+                       jsonb_build_object(
+                           'ce_specversion', '1.0', 'ce_id', p.event_id, 'ce_source', $12::text,
+                           'ce_type', CASE p.status WHEN 'draft' THEN $8::text ELSE $6::text END, 'ce_time', $11::text,
+                           'ce_subject', p.initiative_id::text,
+                           'ce_dataschema', CASE p.status WHEN 'draft' THEN $9::text ELSE $7::text END,
+                           'content-type', 'application/json', 'traceparent', p.traceparent),
+                       convert_to((CASE p.status
+                           WHEN 'draft' THEN jsonb_build_object(
+                               'initiativeId', p.initiative_id::text, 'organisationId', p.org, 'track', p.track,
+                               'title', p.title, 'draftedBy', $4::text, 'draftedAt', $13::jsonb -> 0)
+                           ELSE jsonb_strip_nulls(jsonb_build_object(
+                               'initiativeId', p.initiative_id::text, 'organisationId', p.org, 'track', p.track,
+                               'title', p.title, 'description', p.description, 'category', p.category, 'driver', p.driver,
+                               'targetGroups', p.groups, 'submittedAt', $13::jsonb -> 0, 'goalArea', p.goal_area,
+                               'urgency', p.urgency, 'expectedBenefits', '[]'::jsonb, 'roughCost', p.rough_cost,
+                               'submittedBy', $4::text))
+                       END)::text, 'UTF8')
+                FROM prepared p JOIN inserted USING (initiative_id)
+                RETURNING event_type
+            )
+            SELECT (SELECT count(*) FROM import_rows) AS records, (SELECT count(*) FROM events) AS imported,
+                   (SELECT count(*) FROM events WHERE event_type = $8::text) AS drafts,
+                   $3::boolean AS admin_caller  -- the rules' parameter, unused here
+            """,
+            parameters + [
+                identity.subject, now, NeedSubmittedV1.eventType, NeedSubmittedV1.schemaURI, NeedDraftedV1.eventType,
+                NeedDraftedV1.schemaURI, Topic.intake, RFC3339.format(now), importer.eventSource, jsonNow,
+            ])
+        let row = try rows.first.orThrow(Problem(status: .internalServerError, detail: "the import statement returned nothing"))
+        let records = try row.decode("records", as: Int.self)
+        let imported = try row.decode("imported", as: Int.self)
+        return NeedImporter.Summary(
+            rows: records, imported: imported, duplicates: records - imported, drafts: try row.decode("drafts", as: Int.self))
+    }
+}
+
 extension StringProtocol {
     /// Without leading and trailing white space (spaces, tabs, line breaks), in plain Swift:
-    /// Foundation's trimming bridges every string, which showed in bulk imports' profiles.
+    /// Foundation's trimming bridges every string.
     var trimmedWhitespace: String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
@@ -91,300 +410,6 @@ extension StringProtocol {
         if first == scalars.startIndex && scalars.index(after: last) == scalars.endIndex { return String(self) }
         return String(String.UnicodeScalarView(scalars[first...last]))
     }
-}
-
-/// One import in progress: the CSV reader, the header's column map, the batch being
-/// filled and the problems found so far.
-private struct ImportRun {
-    let importer: NeedImporter
-    let identity: Identity
-    let connection: PostgresConnection
-    var reader = CSVReader(fieldLimit: 20_000)
-    var columns: [ImportColumn: Int]?
-    var batch: [ImportedNeed] = []
-    var keysInFile: Set<String> = []
-    var problems: [Problem.InvalidParameter] = []
-    var problemCount = 0
-    var summary = NeedImporter.Summary(rows: 0, imported: 0, duplicates: 0, drafts: 0)
-    var activeOrganisations: [OrganisationID: Bool] = [:]
-
-    init(importer: NeedImporter, identity: Identity, connection: PostgresConnection) {
-        self.importer = importer
-        self.identity = identity
-        self.connection = connection
-    }
-
-    mutating func feed(_ bytes: some Sequence<UInt8>) async throws {
-        let records: [CSVReader.Record]
-        do { records = try reader.feed(bytes) } catch { throw Self.problem(error) }
-        for record in records { try await take(record) }
-    }
-
-    mutating func finish() async throws -> NeedImporter.Summary {
-        let records: [CSVReader.Record]
-        do { records = try reader.finish() } catch { throw Self.problem(error) }
-        for record in records { try await take(record) }
-        guard columns != nil else {
-            throw Problem.validation([.init(name: "(file)", reason: "is empty: the first line must name the columns")])
-        }
-        try await flush()
-        guard problemCount == 0 else {
-            var problem = Problem.validation(problems)
-            problem = Problem(
-                status: problem.status, type: problem.type, title: problem.title,
-                detail: "\(problemCount) problem(s) in \(summary.rows) row(s); nothing was imported. Correct the rows and send the whole file again.",
-                invalidParameters: problems)
-            throw problem
-        }
-        return summary
-    }
-
-    static func problem(_ error: CSVReader.ReadError) -> Problem {
-        switch error {
-        case .invalidUTF8(let line):
-            Problem.validation([.init(name: "rows[\(line)]", reason: "is not UTF-8 text; save the file as CSV UTF-8")])
-        case .unterminatedQuote(let line):
-            Problem.validation([.init(name: "rows[\(line)]", reason: "opens a quoted field that never ends")])
-        case .fieldTooLong(let line, let limit):
-            Problem.validation([.init(name: "rows[\(line)]", reason: "has a field longer than \(limit) bytes")])
-        }
-    }
-
-    mutating func report(_ line: Int, _ field: String, _ reason: String) {
-        problemCount += 1
-        if problems.count < NeedImporter.reportLimit { problems.append(.init(name: "rows[\(line)].\(field)", reason: reason)) }
-    }
-
-    private mutating func take(_ record: CSVReader.Record) async throws {
-        guard let columns else {
-            try readHeader(record)
-            return
-        }
-        summary.rows += 1
-        guard let need = await parse(record, columns: columns) else { return }
-        guard keysInFile.insert(need.importKey).inserted else {
-            summary.duplicates += 1
-            return
-        }
-        batch.append(need)
-        if batch.count >= NeedImporter.batchSize { try await flush() }
-    }
-
-    private mutating func readHeader(_ record: CSVReader.Record) throws {
-        var map: [ImportColumn: Int] = [:]
-        var unknown: [String] = []
-        for (index, name) in record.fields.enumerated() {
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            guard let column = ImportColumn.named(trimmed) else {
-                unknown.append(trimmed)
-                continue
-            }
-            map[column] = index
-        }
-        var problems: [Problem.InvalidParameter] = unknown.map {
-            .init(name: "columns.\($0)", reason: "is not a known column; known: \(ImportColumn.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        for column in ImportColumn.required where map[column] == nil {
-            problems.append(.init(name: "columns.\(column.rawValue)", reason: "is required (Swedish: \(column.swedish))"))
-        }
-        try Problem.throwIfAny(problems)
-        columns = map
-    }
-
-    /// One row as a need, or nil with its problems reported.
-    private mutating func parse(_ record: CSVReader.Record, columns: [ImportColumn: Int]) async -> ImportedNeed? {
-        let line = record.line
-        let before = problemCount
-        func value(_ column: ImportColumn) -> String? {
-            guard let index = columns[column], index < record.fields.count else { return nil }
-            let text = record.fields[index].trimmedWhitespace
-            return text.isEmpty ? nil : text
-        }
-        func choice<T: ClosedSet>(_ column: ImportColumn, _ type: T.Type, swedish: [String: T]) -> T? {
-            guard let text = value(column) else { return nil }
-            if let parsed = T(rawValue: text.lowercased()) ?? swedish[text.lowercased()] { return parsed }
-            report(
-                line, column.rawValue,
-                "must be one of \((T.allCases.map(\.rawValue) + swedish.keys.sorted()).joined(separator: ", ")); got '\(text)'")
-            return nil
-        }
-        func money(_ column: ImportColumn) -> SEK? {
-            guard let text = value(column) else { return nil }
-            // Swedish spreadsheets write 1 200 000,50 (spaces, no-break spaces, a decimal comma, "kr").
-            var cleaned = String(text.filter { !$0.isWhitespace })
-            if cleaned.hasSuffix("kr") { cleaned.removeLast(2) }
-            if !cleaned.contains("."), cleaned.filter({ $0 == "," }).count == 1 {
-                cleaned = String(cleaned.map { $0 == "," ? "." : $0 })
-            }
-            guard let amount = SEK(exactly: cleaned) else {
-                report(line, column.rawValue, "must be an amount in kronor such as 1200000 or 650,10; got '\(text)'")
-                return nil
-            }
-            return amount
-        }
-
-        var organisation = identity.organisationId
-        if let text = value(.organisationId) {
-            if let parsed = OrganisationID(text) { organisation = parsed } else {
-                report(line, "organisationId", "must be an organisation id (a-z, 0-9, -); got '\(text)'")
-            }
-        }
-        if organisation != identity.organisationId && !identity.has(.admin) {
-            report(line, "organisationId", "must be your own organisation (\(identity.organisationId))")
-        } else if await !isActive(organisation) {
-            report(line, "organisationId", "is not an active organisation in the registry")
-        }
-        let track = choice(.track, Track.self, swedish: ImportColumn.swedishTracks)
-        let category = choice(.category, NeedCategory.self, swedish: ImportColumn.swedishCategories)
-        let driver = choice(.driver, NeedDriver.self, swedish: ImportColumn.swedishDrivers)
-        let goalArea = choice(.goalArea, GoalArea.self, swedish: ImportColumn.swedishGoalAreas)
-        let urgency = choice(.urgency, Urgency.self, swedish: ImportColumn.swedishUrgencies)
-        var groups: [TargetGroup] = []
-        for part in (value(.targetGroups) ?? "").split(whereSeparator: { "|,;".contains($0) }) {
-            let text = part.trimmedWhitespace.lowercased()
-            if let group = TargetGroup(rawValue: text) ?? ImportColumn.swedishTargetGroups[text] {
-                if !groups.contains(group) { groups.append(group) }
-            } else {
-                report(line, "targetGroups", "'\(text)' is not a target group (invånare, brukare, medarbetare, näringsliv, besökare)")
-            }
-        }
-        let oneOff = money(.roughCostOneOff)
-        let annual = money(.roughCostAnnual)
-        let status = value(.status)?.lowercased()
-        let draft: Bool
-        switch status {
-        case nil, "submitted", "inskickad", "inskickat": draft = false
-        case "draft", "utkast": draft = true
-        case let other?:
-            report(line, "status", "must be submitted (inskickad) or draft (utkast); got '\(other)'")
-            draft = false
-        }
-        for column in ImportColumn.required where value(column) == nil && column != .targetGroups {
-            report(line, column.rawValue, "is required")
-        }
-        if value(.targetGroups) == nil { report(line, "targetGroups", "is required") }
-        var contact: Contact?
-        if let name = value(.contactName) { contact = Contact(name: name, email: value(.contactEmail), phone: nil) }
-        guard problemCount == before, let track, let category, let driver else { return nil }
-        let input = NeedInput(
-            organisationId: organisation, track: track, title: value(.title) ?? "", description: value(.description) ?? "",
-            category: category, driver: driver, goalArea: goalArea, targetGroups: groups, expectedBenefits: [],
-            roughCost: oneOff == nil && annual == nil ? nil : RoughCost(oneOff: oneOff, annual: annual), urgency: urgency,
-            contact: contact, links: [], draft: draft)
-        for problem in input.validationProblems() { report(line, problem.name, problem.reason) }
-        guard problemCount == before else { return nil }
-        let normalised = input.normalised
-        let key: String
-        if let reference = value(.reference) {
-            key = "\(organisation):ref:\(reference)"
-        } else {
-            // The row's content decides: the same row in another file is the same need.
-            let content = [
-                normalised.track.rawValue, normalised.title, normalised.description, normalised.category.rawValue,
-                normalised.driver.rawValue, normalised.goalArea?.rawValue ?? "", normalised.targetGroups.map(\.rawValue).joined(separator: ","),
-                normalised.urgency?.rawValue ?? "", oneOff?.description ?? "", annual?.description ?? "",
-                contact?.name ?? "", contact?.email ?? "", draft ? "draft" : "submitted",
-            ].joined(separator: "\u{1F}")
-            key = "\(organisation):sha256:\(Idempotency.digest(Array(content.utf8)))"
-        }
-        return ImportedNeed(input: normalised, draft: draft, importKey: key)
-    }
-
-    private mutating func isActive(_ organisation: OrganisationID) async -> Bool {
-        if let known = activeOrganisations[organisation] { return known }
-        let active = (try? await importer.organisations.find(organisation, on: connection))??.active ?? false
-        activeOrganisations[organisation] = active
-        return active
-    }
-
-    /// Writes the batch (unless the import already failed: then nothing is written and
-    /// the rest of the file is only checked). One statement inserts the needs and, for
-    /// those that are new (the import key decides), their events into the outbox: the
-    /// event data is built by PostgreSQL from the inserted rows, which keeps a
-    /// 100 000-row import fast. Its shape is `NeedSubmittedV1` / `NeedDraftedV1`; the
-    /// import test validates the events written here against the published schemas.
-    private mutating func flush() async throws {
-        defer { batch.removeAll(keepingCapacity: true) }
-        guard problemCount == 0, !batch.isEmpty else { return }
-        let now = Date()
-        let jsonNow = String(decoding: try EventJSON.encoder.encode([now]), as: UTF8.self)  // ["2026-…Z"]
-        func column(_ value: (ImportedNeed) -> String?) -> PostgresNullableTextArray {
-            PostgresNullableTextArray(batch.map(value))
-        }
-        let rows = try await connection.query(
-            """
-            WITH input AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                     $8::jsonb[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                                     $14::text[], $15::text[])
-                    AS r(organisation_id, track, title, description, category, driver, goal_area, target_groups, one_off,
-                         annual, urgency, contact_name, contact_email, status, import_key)
-            ), prepared AS (
-                -- Ids, event ids and W3C trace contexts (a new trace per imported need) are made
-                -- here: a random UUID per row from Swift cost more than the rest of the row.
-                SELECT input.*, gen_random_uuid() AS initiative_id, gen_random_uuid()::text AS event_id,
-                       '00-' || replace(gen_random_uuid()::text, '-', '') || '-'
-                           || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16) || '-01' AS traceparent,
-                       CASE WHEN one_off IS NULL AND annual IS NULL THEN NULL
-                            ELSE jsonb_strip_nulls(jsonb_build_object('oneOff', one_off, 'annual', annual)) END AS rough_cost,
-                       CASE WHEN contact_name IS NULL THEN NULL
-                            ELSE jsonb_strip_nulls(jsonb_build_object('name', contact_name, 'email', contact_email)) END AS contact
-                FROM input
-            ), inserted AS (
-                INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver, goal_area,
-                                   target_groups, rough_cost, urgency, contact, status, import_key, created_by, created_at,
-                                   updated_at, submitted_at, submitted_by)
-                SELECT initiative_id, organisation_id, track, title, description, category, driver, goal_area,
-                       ARRAY(SELECT jsonb_array_elements_text(target_groups)), rough_cost, urgency, contact, status,
-                       import_key, $16, $17, $17, CASE WHEN status = 'submitted' THEN $17::timestamptz END,
-                       CASE WHEN status = 'submitted' THEN $16 END
-                FROM prepared
-                ON CONFLICT (import_key) DO NOTHING
-                RETURNING initiative_id
-            )
-            INSERT INTO outbox (event_id, event_type, topic, message_key, headers, payload)
-            SELECT p.event_id, CASE p.status WHEN 'draft' THEN $20::text ELSE $18::text END, $22::text, p.initiative_id::text,
-                   jsonb_build_object(
-                       'ce_specversion', '1.0', 'ce_id', p.event_id, 'ce_source', $24::text,
-                       'ce_type', CASE p.status WHEN 'draft' THEN $20::text ELSE $18::text END, 'ce_time', $23::text,
-                       'ce_subject', p.initiative_id::text,
-                       'ce_dataschema', CASE p.status WHEN 'draft' THEN $21::text ELSE $19::text END,
-                       'content-type', 'application/json', 'traceparent', p.traceparent),
-                   convert_to((CASE p.status
-                       WHEN 'draft' THEN jsonb_build_object(
-                           'initiativeId', p.initiative_id::text, 'organisationId', p.organisation_id, 'track', p.track,
-                           'title', p.title, 'draftedBy', $16::text, 'draftedAt', $25::jsonb -> 0)
-                       ELSE jsonb_strip_nulls(jsonb_build_object(
-                           'initiativeId', p.initiative_id::text, 'organisationId', p.organisation_id, 'track', p.track,
-                           'title', p.title, 'description', p.description, 'category', p.category, 'driver', p.driver,
-                           'targetGroups', p.target_groups, 'submittedAt', $25::jsonb -> 0, 'goalArea', p.goal_area,
-                           'urgency', p.urgency, 'expectedBenefits', '[]'::jsonb, 'roughCost', p.rough_cost,
-                           'submittedBy', $16::text))
-                   END)::text, 'UTF8')
-            FROM prepared p JOIN inserted USING (initiative_id)
-            RETURNING event_type
-            """,
-            [column { $0.input.organisationId.rawValue }, column { $0.input.track.rawValue }, column { $0.input.title },
-             column { $0.input.description }, column { $0.input.category.rawValue }, column { $0.input.driver.rawValue },
-             column { $0.input.goalArea?.rawValue },
-             column { need in "[" + need.input.targetGroups.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]" },
-             column { $0.input.roughCost?.oneOff?.amount.description }, column { $0.input.roughCost?.annual?.amount.description },
-             column { $0.input.urgency?.rawValue }, column { $0.input.contact?.name }, column { $0.input.contact?.email },
-             column { $0.draft ? "draft" : "submitted" }, column { $0.importKey },
-             identity.subject, now, NeedSubmittedV1.eventType, NeedSubmittedV1.schemaURI, NeedDraftedV1.eventType,
-             NeedDraftedV1.schemaURI, Topic.intake, RFC3339.format(now), importer.eventSource, jsonNow])
-        let drafts = try rows.filter { try $0.decode("event_type", as: String.self) == NeedDraftedV1.eventType }.count
-        summary.imported += rows.count
-        summary.drafts += drafts
-        summary.duplicates += batch.count - rows.count
-    }
-}
-
-private struct ImportedNeed {
-    var input: NeedInput
-    var draft: Bool
-    var importKey: String
 }
 
 /// The columns an import file may have, by their English names or Swedish headers.
