@@ -178,8 +178,9 @@ private struct ImportRun {
         } catch let error as PostgresError where error.kind == .server {
             throw Problem.validation([.init(name: "rows", reason: Self.describeCopyError(error))])
         }
-        try await check(map)
-        return try await insert(map)
+        try await fillValues(map)
+        try await check()
+        return try await insert()
     }
 
     /// PostgreSQL's own words for a file it cannot read, its line number moved to the
@@ -194,39 +195,66 @@ private struct ImportRun {
     }
 
     /// The values of every row, mapped and normalised (Swedish values to the API's).
-    func values(_ map: [ImportColumn: String]) -> String {
-        func raw(_ column: ImportColumn) -> String { map[column].map { "NULLIF(btrim(\($0)), '')" } ?? "NULL::text" }
-        func mapped(_ column: ImportColumn, _ table: String) -> String { "($1::jsonb -> '\(table)' ->> lower(\(raw(column))))" }
+    /// Fills `import_values` with every row mapped and normalised (Swedish values to the
+    /// API's), target groups split set-wise and the registry's view of the organisation.
+    func fillValues(_ map: [ImportColumn: String]) async throws {
+        func raw(_ column: ImportColumn) -> String { map[column].map { "NULLIF(btrim(r.\($0)), '')" } ?? "NULL::text" }
+        // `maps.m` is the value maps, cast from the parameter once (a `$1::jsonb` per row
+        // parsed the whole document for every lookup).
+        func mapped(_ column: ImportColumn, _ table: String) -> String { "(maps.m -> '\(table)' ->> lower(\(raw(column))))" }
         func money(_ column: ImportColumn) -> String {
             // Swedish spreadsheets write 1 200 000,50 (spaces, no-break spaces, a decimal comma, "kr").
             let cleaned = "regexp_replace(\(raw(column)), '[[:space:]\\u00a0]+|kr$', '', 'g')"
             let point = "CASE WHEN \(cleaned) ~ '^[0-9]+,[0-9]+$' THEN replace(\(cleaned), ',', '.') ELSE \(cleaned) END"
             return "CASE WHEN \(point) ~ '^(0|[1-9][0-9]*)([.][0-9]+)?$' THEN trim_scale((\(point))::numeric)::text END"
         }
-        let groups = map[.targetGroups].map { "regexp_split_to_table(lower(\($0)), '[|,;]')" } ?? "regexp_split_to_table('', ',')"
-        return """
-            SELECT record,
-                   \(raw(.organisationId)) AS org_raw, COALESCE(\(raw(.organisationId)), $2) AS org,
-                   \(raw(.track)) AS track_raw, \(mapped(.track, "track")) AS track,
-                   \(raw(.title)) AS title, \(raw(.description)) AS description,
-                   \(raw(.category)) AS category_raw, \(mapped(.category, "category")) AS category,
-                   \(raw(.driver)) AS driver_raw, \(mapped(.driver, "driver")) AS driver,
-                   \(raw(.goalArea)) AS goal_raw, \(mapped(.goalArea, "goalArea")) AS goal_area,
-                   \(raw(.urgency)) AS urgency_raw, \(mapped(.urgency, "urgency")) AS urgency,
-                   \(raw(.status)) AS status_raw, COALESCE(\(mapped(.status, "status")), 'submitted') AS status,
-                   \(raw(.targetGroups)) AS groups_raw,
-                   (SELECT jsonb_agg(g ORDER BY n) FROM (
-                        SELECT $1::jsonb -> 'targetGroup' ->> btrim(x) AS g, min(n) AS n
-                        FROM \(groups) WITH ORDINALITY AS t(x, n) WHERE btrim(x) <> '' GROUP BY 1) s
-                    WHERE g IS NOT NULL) AS groups,
-                   (SELECT string_agg(DISTINCT btrim(x), ', ') FROM \(groups) AS t(x)
-                    WHERE btrim(x) <> '' AND $1::jsonb -> 'targetGroup' ->> btrim(x) IS NULL) AS groups_bad,
-                   \(raw(.roughCostOneOff)) AS one_off_raw, \(money(.roughCostOneOff)) AS one_off,
-                   \(raw(.roughCostAnnual)) AS annual_raw, \(money(.roughCostAnnual)) AS annual,
-                   \(raw(.contactName)) AS contact_name, \(raw(.contactEmail)) AS contact_email,
-                   \(raw(.reference)) AS reference
-            FROM import_rows
+        let groupsColumn = map[.targetGroups].map { "r.\($0)" } ?? "NULL::text"
+        try await connection.executeScript(
             """
+            CREATE TEMP TABLE import_values (
+                record bigint PRIMARY KEY, org_raw text, org text, track_raw text, track text, title text, description text,
+                category_raw text, category text, driver_raw text, driver text, goal_raw text, goal_area text,
+                urgency_raw text, urgency text, status_raw text, status_mapped text, status text, groups_raw text,
+                groups jsonb, groups_bad text, one_off_raw text, one_off text, annual_raw text, annual text,
+                contact_name text, contact_email text, reference text, registered_id text, registered_active boolean
+            ) ON COMMIT DROP
+            """)
+        try await connection.execute(
+            """
+            WITH maps AS (SELECT $1::jsonb AS m),
+            parts AS (
+                SELECT r.record, btrim(t.x) AS x, t.n, maps.m -> 'targetGroup' ->> btrim(t.x) AS g
+                FROM import_rows r CROSS JOIN maps,
+                     regexp_split_to_table(lower(\(groupsColumn)), '[|,;]') WITH ORDINALITY AS t(x, n)
+                WHERE btrim(t.x) <> ''
+            ), firsts AS (
+                SELECT record, g, min(n) AS n FROM parts WHERE g IS NOT NULL GROUP BY record, g
+            ), grouped AS (
+                SELECT record, jsonb_agg(g ORDER BY n) AS groups FROM firsts GROUP BY record
+            ), bad AS (
+                SELECT record, string_agg(DISTINCT x, ', ') AS groups_bad FROM parts WHERE g IS NULL GROUP BY record
+            ), v AS (
+                SELECT r.record,
+                       \(raw(.organisationId)) AS org_raw, COALESCE(\(raw(.organisationId)), $2) AS org,
+                       \(raw(.track)) AS track_raw, \(mapped(.track, "track")) AS track,
+                       \(raw(.title)) AS title, \(raw(.description)) AS description,
+                       \(raw(.category)) AS category_raw, \(mapped(.category, "category")) AS category,
+                       \(raw(.driver)) AS driver_raw, \(mapped(.driver, "driver")) AS driver,
+                       \(raw(.goalArea)) AS goal_raw, \(mapped(.goalArea, "goalArea")) AS goal_area,
+                       \(raw(.urgency)) AS urgency_raw, \(mapped(.urgency, "urgency")) AS urgency,
+                       \(raw(.status)) AS status_raw, \(mapped(.status, "status")) AS status_mapped,
+                       COALESCE(\(mapped(.status, "status")), 'submitted') AS status,
+                       \(raw(.targetGroups)) AS groups_raw, grouped.groups, bad.groups_bad,
+                       \(raw(.roughCostOneOff)) AS one_off_raw, \(money(.roughCostOneOff)) AS one_off,
+                       \(raw(.roughCostAnnual)) AS annual_raw, \(money(.roughCostAnnual)) AS annual,
+                       \(raw(.contactName)) AS contact_name, \(raw(.contactEmail)) AS contact_email,
+                       \(raw(.reference)) AS reference
+                FROM import_rows r CROSS JOIN maps
+                     LEFT JOIN grouped USING (record) LEFT JOIN bad USING (record)
+            )
+            INSERT INTO import_values
+            SELECT v.*, o.organisation_id, o.active FROM v LEFT JOIN organisations o ON o.organisation_id = v.org
+            """, [parameters[0], parameters[1]])
     }
 
     /// The value maps, the caller's organisation and whether it is an admin: the first
@@ -257,15 +285,15 @@ private struct ImportRun {
     }
 
     /// Every broken rule of every row; a 422 listing them when there is any.
-    func check(_ map: [ImportColumn: String]) async throws {
+    func check() async throws {
         let amount = "'must be an amount in kronor such as 1200000 or 650,10; got ''' || "
         let rules: [(field: String, condition: String, reason: String)] = [
             ("organisationId", "org_raw IS NOT NULL AND org_raw !~ '^[a-z0-9-]{2,64}$'",
              "'must be an organisation id (a-z, 0-9, -); got ''' || org_raw || ''''"),
-            ("organisationId", "org ~ '^[a-z0-9-]{2,64}$' AND org <> $2 AND NOT $3::boolean",
-             "'must be your own organisation (' || $2 || ')'"),
+            ("organisationId", "org ~ '^[a-z0-9-]{2,64}$' AND org <> $1 AND NOT $2::boolean",
+             "'must be your own organisation (' || $1 || ')'"),
             ("organisationId",
-             "org ~ '^[a-z0-9-]{2,64}$' AND (org = $2 OR $3::boolean) AND (registered_id IS NULL OR NOT registered_active)",
+             "org ~ '^[a-z0-9-]{2,64}$' AND (org = $1 OR $2::boolean) AND (registered_id IS NULL OR NOT registered_active)",
              "'is not an active organisation in the registry'"),
             ("track", "track_raw IS NULL", "'is required'"),
             ("track", "track_raw IS NOT NULL AND track IS NULL", Self.oneOf(Track.self, ImportColumn.swedishTracks, raw: "track_raw")),
@@ -279,7 +307,7 @@ private struct ImportRun {
              Self.oneOf(GoalArea.self, ImportColumn.swedishGoalAreas, raw: "goal_raw")),
             ("urgency", "urgency_raw IS NOT NULL AND urgency IS NULL",
              Self.oneOf(Urgency.self, ImportColumn.swedishUrgencies, raw: "urgency_raw")),
-            ("status", "status_raw IS NOT NULL AND ($1::jsonb -> 'status' ->> lower(status_raw)) IS NULL",
+            ("status", "status_raw IS NOT NULL AND status_mapped IS NULL",
              "'must be submitted (inskickad) or draft (utkast); got ''' || status_raw || ''''"),
             ("title", "title IS NULL", "'is required'"),
             ("title", "char_length(title) NOT BETWEEN 3 AND 200", "'must be 3 to 200 characters'"),
@@ -300,12 +328,10 @@ private struct ImportRun {
         }.joined(separator: "\n UNION ALL ")
         let rows = try await connection.query(
             """
-            WITH v AS (SELECT v0.*, o.organisation_id AS registered_id, o.active AS registered_active
-                       FROM (\(values(map))) v0 LEFT JOIN organisations o ON o.organisation_id = v0.org),
-                 problems AS (\(checks))
+            WITH v AS (SELECT * FROM import_values), problems AS (\(checks))
             SELECT record, field, reason, count(*) OVER () AS total, (SELECT count(*) FROM import_rows) AS records
             FROM problems ORDER BY record, field LIMIT \(NeedImporter.reportLimit)
-            """, parameters)
+            """, [parameters[1], parameters[2]])
         guard let first = rows.first else { return }
         let total = try first.decode("total", as: Int.self)
         let records = try first.decode("records", as: Int.self)
@@ -326,12 +352,12 @@ private struct ImportRun {
     /// their events. PostgreSQL builds the event data from the inserted rows; its shape is
     /// `NeedSubmittedV1` / `NeedDraftedV1`, and the import test validates what is written
     /// here against the published schemas and headers.
-    func insert(_ map: [ImportColumn: String]) async throws -> NeedImporter.Summary {
+    func insert() async throws -> NeedImporter.Summary {
         let now = Date()
         let jsonNow = String(decoding: try EventJSON.encoder.encode([now]), as: UTF8.self)  // ["2026-…Z"]
         let rows = try await connection.query(
             """
-            WITH v AS (\(values(map))), keyed AS (
+            WITH v AS (SELECT * FROM import_values), keyed AS (
                 SELECT DISTINCT ON (import_key) * FROM (
                     SELECT v.*, CASE WHEN reference IS NOT NULL THEN org || ':ref:' || reference
                         ELSE org || ':sha256:' || encode(sha256(convert_to(concat_ws(chr(31), track, title, description,
@@ -355,39 +381,38 @@ private struct ImportRun {
                                    updated_at, submitted_at, submitted_by)
                 SELECT initiative_id, org, track, title, description, category, driver, goal_area,
                        ARRAY(SELECT jsonb_array_elements_text(groups)), rough_cost, urgency, contact, status,
-                       import_key, $4::text, $5::timestamptz, $5::timestamptz,
-                       CASE WHEN status = 'submitted' THEN $5::timestamptz END, CASE WHEN status = 'submitted' THEN $4::text END
+                       import_key, $1::text, $2::timestamptz, $2::timestamptz,
+                       CASE WHEN status = 'submitted' THEN $2::timestamptz END, CASE WHEN status = 'submitted' THEN $1::text END
                 FROM prepared
                 ON CONFLICT (import_key) DO NOTHING
                 RETURNING initiative_id
             ), events AS (
                 INSERT INTO outbox (event_id, event_type, topic, message_key, headers, payload)
-                SELECT p.event_id, CASE p.status WHEN 'draft' THEN $8::text ELSE $6::text END, $10::text, p.initiative_id::text,
+                SELECT p.event_id, CASE p.status WHEN 'draft' THEN $5::text ELSE $3::text END, $7::text, p.initiative_id::text,
                        jsonb_build_object(
-                           'ce_specversion', '1.0', 'ce_id', p.event_id, 'ce_source', $12::text,
-                           'ce_type', CASE p.status WHEN 'draft' THEN $8::text ELSE $6::text END, 'ce_time', $11::text,
+                           'ce_specversion', '1.0', 'ce_id', p.event_id, 'ce_source', $9::text,
+                           'ce_type', CASE p.status WHEN 'draft' THEN $5::text ELSE $3::text END, 'ce_time', $8::text,
                            'ce_subject', p.initiative_id::text,
-                           'ce_dataschema', CASE p.status WHEN 'draft' THEN $9::text ELSE $7::text END,
+                           'ce_dataschema', CASE p.status WHEN 'draft' THEN $6::text ELSE $4::text END,
                            'content-type', 'application/json', 'traceparent', p.traceparent),
                        convert_to((CASE p.status
                            WHEN 'draft' THEN jsonb_build_object(
                                'initiativeId', p.initiative_id::text, 'organisationId', p.org, 'track', p.track,
-                               'title', p.title, 'draftedBy', $4::text, 'draftedAt', $13::jsonb -> 0)
+                               'title', p.title, 'draftedBy', $1::text, 'draftedAt', $10::jsonb -> 0)
                            ELSE jsonb_strip_nulls(jsonb_build_object(
                                'initiativeId', p.initiative_id::text, 'organisationId', p.org, 'track', p.track,
                                'title', p.title, 'description', p.description, 'category', p.category, 'driver', p.driver,
-                               'targetGroups', p.groups, 'submittedAt', $13::jsonb -> 0, 'goalArea', p.goal_area,
+                               'targetGroups', p.groups, 'submittedAt', $10::jsonb -> 0, 'goalArea', p.goal_area,
                                'urgency', p.urgency, 'expectedBenefits', '[]'::jsonb, 'roughCost', p.rough_cost,
-                               'submittedBy', $4::text))
+                               'submittedBy', $1::text))
                        END)::text, 'UTF8')
                 FROM prepared p JOIN inserted USING (initiative_id)
                 RETURNING event_type
             )
             SELECT (SELECT count(*) FROM import_rows) AS records, (SELECT count(*) FROM events) AS imported,
-                   (SELECT count(*) FROM events WHERE event_type = $8::text) AS drafts,
-                   $3::boolean AS admin_caller  -- the rules' parameter, unused here
+                   (SELECT count(*) FROM events WHERE event_type = $5::text) AS drafts
             """,
-            parameters + [
+            [
                 identity.subject, now, NeedSubmittedV1.eventType, NeedSubmittedV1.schemaURI, NeedDraftedV1.eventType,
                 NeedDraftedV1.schemaURI, Topic.intake, RFC3339.format(now), importer.eventSource, jsonNow,
             ])
