@@ -331,6 +331,8 @@ struct IntakeTests {
         #expect(try await Self.count(system, "SELECT count(*) FROM intake.outbox WHERE event_type = 'se.goteborg.styrbord.need.submitted.v1'") == 3)
         let wrongType = try await HTTP.send(url, method: "POST", body: Data("a".utf8), contentType: "application/json", token: token)
         #expect(wrongType.status == 415)
+        let contract = try system.checkAgainstOpenAPI([rejected, imported, again, wrongType])
+        #expect(contract.passed, "\(contract.output)")
 
         // A draft row, then every event the imports wrote holds to its published schema and
         // carries the CloudEvents headers (the import builds them in SQL, so this is the check).
@@ -404,5 +406,11 @@ struct IntakeTests {
         #expect(text.contains("Arbetsplatstjänst") && text.contains("§ 112, dnr 0815/26"))
         let others = try await HTTP.get(system.url("intake", "/v1/exemptions"), token: Self.token("submitter", "got-event"))
         #expect((others.object["items"] as? [Any])?.isEmpty == true, "another organisation does not see it")
+        let contract = try system.checkAgainstOpenAPI([
+            proposal, linked, rejected, exemption, report, others,
+            try await HTTP.get(system.url("intake", "/v1/proposals/\(proposalID)"), token: supplier),
+            try await HTTP.get(system.url("intake", "/v1/organisations?kind=supplier"), token: supplier),
+        ])
+        #expect(contract.passed, "\(contract.output)")
     }
 }
