@@ -96,12 +96,14 @@ public struct AnalysisCompletedV1: EventPayload, Equatable {
     public var classification: InformationClassification?
     /// Added within v1: whether the DPIA rule requires a data protection impact assessment.
     public var dpiaRequired: Bool?
+    /// Added within v1: reuse, extend or new (återanvändning).
+    public var reuseDecision: ReuseDecision?
 
     public init(
         initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String,
         analysingOrganisationId: OrganisationID, summary: AnalysisSummary, completedAt: Date,
         costBenefit: CostBenefitFigures? = nil, benefits: [BenefitLine]? = nil,
-        classification: InformationClassification? = nil, dpiaRequired: Bool? = nil
+        classification: InformationClassification? = nil, dpiaRequired: Bool? = nil, reuseDecision: ReuseDecision? = nil
     ) {
         self.initiativeId = initiativeId
         self.organisationId = organisationId
@@ -114,6 +116,7 @@ public struct AnalysisCompletedV1: EventPayload, Equatable {
         self.benefits = benefits
         self.classification = classification
         self.dpiaRequired = dpiaRequired
+        self.reuseDecision = reuseDecision
     }
 }
 

@@ -38,7 +38,8 @@ struct EventSchemaTests {
                     ]),
                 hourlyRate: SEK(650)),
             benefits: [BenefitLine(description: "Frigjord tid", stakeholder: .employees, kind: .economic, annualAmount: SEK(78_325))],
-            classification: InformationClassification(confidentiality: 3, integrity: 2, availability: 2), dpiaRequired: true),
+            classification: InformationClassification(confidentiality: 3, integrity: 2, availability: 2), dpiaRequired: true,
+            reuseDecision: .extend),
         DecisionMadeV1(
             decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
             outcome: .prioritised, financingType: .costAllocation, decidingBody: .ssg, rationale: "Hög nytta",

@@ -36,6 +36,10 @@ enum AnalysisSteps {
          "riskOfNotDoing": ["description": "Äldre väntar längre på trygghetslarm", "probability": 4, "consequence": 3]]
     }
 
+    static var reuseNew: [String: Any] {
+        ["decision": "new", "reason": "Ingen tjänst i katalogen eller annan satsning täcker behovet."]
+    }
+
     static var boardInformed: [String: Any] { ["informedOn": "2026-11-02", "board": "Intraservices styrelse", "reference": "§ 42"] }
 
     static func json(_ body: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: body) }
@@ -51,7 +55,7 @@ enum AnalysisSteps {
             try await HTTP.get(system.url("analysis", base), token: token)
         } until: { $0.status == 200 }
         var etag = opened.header("ETag") ?? ""
-        for (part, body) in [("cost-benefit", costBenefit), ("risk", risk)] {
+        for (part, body) in [("cost-benefit", costBenefit), ("risk", risk), ("reuse", reuseNew)] {
             let tag = etag
             let reply = try await HTTP.retrying("the \(part) of \(key)") {
                 try await HTTP.send(
@@ -146,14 +150,14 @@ struct AnalysisTests {
         let opened = try await HTTP.retrying("the case opens") {
             try await HTTP.get(system.url("analysis", base), token: analyst)
         } until: { $0.status == 200 }
-        #expect((opened.object["completeness"] as? [String: Any])?["missing"] as? [String] == ["costBenefit", "risk"])
+        #expect((opened.object["completeness"] as? [String: Any])?["missing"] as? [String] == ["costBenefit", "risk", "reuse"])
         var replies = [opened]
 
         // The gate: nothing recorded yet.
         let early = try await HTTP.post(system.url("analysis", "\(base)/complete"), [:], token: analyst)
         #expect(early.status == 409)
         #expect(early.contentType == "application/problem+json")
-        #expect(Self.names(early) == ["costBenefit", "risk"])
+        #expect(Self.names(early) == ["costBenefit", "risk", "reuse"])
 
         // Who may write, and how.
         let noIfMatch = try await Self.put(system, "\(base)/cost-benefit", AnalysisSteps.costBenefit, ifMatch: nil, token: analyst)
@@ -222,7 +226,7 @@ struct AnalysisTests {
 
         // The gate again: only the risk part is missing now.
         let stillEarly = try await HTTP.post(system.url("analysis", "\(base)/complete"), [:], token: analyst)
-        #expect(stillEarly.status == 409 && Self.names(stillEarly) == ["risk"])
+        #expect(stillEarly.status == 409 && Self.names(stillEarly) == ["risk", "reuse"])
 
         var badRisk = AnalysisSteps.risk
         badRisk["laws"] = [["law": "gdpr", "applicable": false, "reason": "Nej"]]
@@ -239,6 +243,22 @@ struct AnalysisTests {
         #expect((assessment["riskOfNotDoing"] as? [String: Any])?["level"] as? String == "critical")
         #expect(assessment["highestRiskScore"] as? Int == 12)
         replies += [reread, stillEarly, badRiskReply, risk]
+
+        // Reuse: the catalogue's RPA service ranks first for an RPA need, with the shared terms.
+        let candidates = try await HTTP.get(system.url("analysis", "\(base)/reuse-candidates"), token: analyst)
+        let items = candidates.object["items"] as? [[String: Any]] ?? []
+        #expect(items.first?["id"] as? String == "rpa-automatisering", "\(items)")
+        #expect(items.first?["matchedTerms"] as? [String] == ["ansökning", "automatiser", "beslut"], "the Swedish stems it shares")
+        let unknown = try await Self.put(
+            system, "\(base)/reuse", ["decision": "extend", "reason": "Utökas", "candidateKind": "service", "candidateId": "finns-inte"],
+            ifMatch: "\"3\"", token: analyst)
+        #expect(unknown.status == 422 && Self.names(unknown) == ["candidateId"])
+        let reuse = try await Self.put(
+            system, "\(base)/reuse",
+            ["decision": "extend", "reason": "Stadens RPA-tjänst utökas med robotar för trygghetslarm.", "candidateKind": "service",
+             "candidateId": "rpa-automatisering"], ifMatch: "\"3\"", token: analyst)
+        #expect(reuse.status == 200)
+        replies += [candidates, unknown, reuse]
 
         // Complete: once, announced once with the figures, the benefit lines and the classification.
         let completed = try await HTTP.post(
@@ -267,6 +287,7 @@ struct AnalysisTests {
         #expect((event["benefits"] as? [Any])?.count == 3)
         #expect((event["classification"] as? [String: Any])?["confidentiality"] as? Int == 3)
         #expect(event["dpiaRequired"] as? Bool == true)
+        #expect(event["reuseDecision"] as? String == "extend")
 
         // Reading: SSG and auditors see every case, other organisations none.
         let auditor = try await HTTP.get(system.url("analysis", base), token: Self.token("auditor", "stadsrevisionen"))
@@ -313,7 +334,8 @@ struct AnalysisTests {
         #expect(figures?["hourlyRate"] as? String == "700", "the need's organisation's own rate")
         // 200 h + 4 × 100 h at 700 kr.
         #expect(figures?["internalCost"] as? String == "420000")
-        _ = try await Self.put(system, "\(base)/risk", AnalysisSteps.risk, ifMatch: cb.header("ETag"), token: analyst)
+        let risk = try await Self.put(system, "\(base)/risk", AnalysisSteps.risk, ifMatch: cb.header("ETag"), token: analyst)
+        _ = try await Self.put(system, "\(base)/reuse", AnalysisSteps.reuseNew, ifMatch: risk.header("ETag"), token: analyst)
         let early = try await HTTP.post(system.url("analysis", "\(base)/complete"), [:], token: analyst)
         #expect(early.status == 409 && Self.names(early) == ["supplierBoardInformed"])
         var future = AnalysisSteps.boardInformed

@@ -61,7 +61,8 @@ def analyse(initiative, key, common):
     if case["status"] == "completed":
         return
     version = case["version"]
-    for part, body in (("cost-benefit", cost_benefit), ("risk", risk)):
+    reuse = {"decision": "new", "reason": "Demo: ingen befintlig tjänst täcker behovet."}
+    for part, body in (("cost-benefit", cost_benefit), ("risk", risk), ("reuse", reuse)):
         status, case = call("PUT", f"{analysis}/v1/analyses/{initiative}/{part}", body,
                             {"If-Match": f'"{version}"', "Idempotency-Key": f"{key}-{part}"})
         if status != 200:

@@ -147,6 +147,7 @@ struct RiskAssessmentView: Codable, Sendable {
 struct Completeness: Codable, Sendable, Equatable {
     var costBenefit: Bool
     var risk: Bool
+    var reuse: Bool
     /// Common track only: whether the supplier's board has been informed; absent on the
     /// organisation-specific track, where it is not required.
     var supplierBoardInformed: Bool?
@@ -171,6 +172,7 @@ struct AnalysisCase: Codable, Sendable {
     var summary: AnalysisSummary?
     var costBenefit: CostBenefitView?
     var risk: RiskAssessmentView?
+    var reuse: StoredReuse?
     var supplierBoardInformed: StoredSupplierBoardInformation?
     var completeness: Completeness
 
@@ -184,6 +186,8 @@ struct AnalysisRecord: Sendable {
     var analysingOrganisationId: OrganisationID
     var track: Track
     var title: String
+    /// The need's description as intake announced it (searched for reuse).
+    var description: String
     var status: AnalysisStatus
     var version: Int
     var openedAt: Date
@@ -192,20 +196,22 @@ struct AnalysisRecord: Sendable {
     var summary: AnalysisSummary?
     var costBenefit: StoredCostBenefit?
     var risk: StoredRisk?
+    var reuse: StoredReuse?
     var supplierBoardInformed: StoredSupplierBoardInformation?
 
     var etag: String { "\"\(version)\"" }
 
-    /// The completeness gate: cost-benefit and risk always; on the common track also the
-    /// supplier's board informed (the guideline: before the analysis goes to SLK).
+    /// The completeness gate: cost-benefit, risk and reuse always; on the common track
+    /// also the supplier's board informed (the guideline: before the analysis goes to SLK).
     var completeness: Completeness {
         var missing: [String] = []
         if costBenefit == nil { missing.append("costBenefit") }
         if risk == nil { missing.append("risk") }
+        if reuse == nil { missing.append("reuse") }
         let boardRequired = track == .common
         if boardRequired, supplierBoardInformed == nil { missing.append("supplierBoardInformed") }
         return Completeness(
-            costBenefit: costBenefit != nil, risk: risk != nil,
+            costBenefit: costBenefit != nil, risk: risk != nil, reuse: reuse != nil,
             supplierBoardInformed: boardRequired ? supplierBoardInformed != nil : nil, missing: missing)
     }
 
@@ -214,7 +220,7 @@ struct AnalysisRecord: Sendable {
             initiativeId: initiativeId, organisationId: organisationId, analysingOrganisationId: analysingOrganisationId,
             track: track, title: title, status: status, version: version, openedAt: openedAt, updatedAt: updatedAt,
             completedAt: completedAt, summary: summary, costBenefit: costBenefit.map(CostBenefitView.init),
-            risk: risk.map(RiskAssessmentView.init), supplierBoardInformed: supplierBoardInformed,
+            risk: risk.map(RiskAssessmentView.init), reuse: reuse, supplierBoardInformed: supplierBoardInformed,
             completeness: completeness)
     }
 }
@@ -241,6 +247,7 @@ extension Problem {
         let reasons: [String: String] = [
             "costBenefit": "the cost-benefit analysis must be recorded (PUT /v1/analyses/{id}/cost-benefit)",
             "risk": "the risk and security assessment must be recorded (PUT /v1/analyses/{id}/risk)",
+            "reuse": "the reuse decision must be recorded after checking the candidates (PUT /v1/analyses/{id}/reuse)",
             "supplierBoardInformed":
                 "the supplier's board must be informed before the analysis goes to SLK (POST /v1/analyses/{id}/supplier-board-informed)",
         ]

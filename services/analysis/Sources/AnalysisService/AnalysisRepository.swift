@@ -85,6 +85,38 @@ struct AnalysisRepository: Sendable {
         return record
     }
 
+    /// The ranked candidates for reuse: catalogue services and other initiatives.
+    func reuseCandidates(_ id: InitiativeID, visibleTo identity: Identity, limit: Int) async throws -> [ReuseCandidate] {
+        let record = try await find(id, visibleTo: identity)
+        return try await pool.withConnection { try await ReuseSearch.candidates(for: record, limit: limit, on: $0) }
+    }
+
+    func recordReuse(
+        _ id: InitiativeID, _ input: ReuseInput, ifMatch version: Int, by identity: Identity, on connection: PostgresConnection
+    ) async throws -> AnalysisRecord {
+        var record = try await lockedForChange(
+            id, by: identity, ifMatch: version, action: "recording the reuse decision", on: connection)
+        try requireOpen(record)
+        if let kind = input.candidateKind, let candidate = input.candidateId, input.decision != .new {
+            let exists = try await connection.query(
+                kind == .service
+                    ? "SELECT 1 FROM service_catalogue WHERE service_id = $1"
+                    : "SELECT 1 FROM analysis_cases WHERE initiative_id::text = lower($1)",
+                [candidate])
+            guard !exists.isEmpty else {
+                throw Problem.validation([.init(name: "candidateId", reason: "names no \(kind.rawValue) known to the analysis service")])
+            }
+        }
+        let stored = StoredReuse(
+            decision: input.decision, reason: input.reason.trimmingCharacters(in: .whitespacesAndNewlines),
+            candidateKind: input.decision == .new ? nil : input.candidateKind,
+            candidateId: input.decision == .new ? nil : input.candidateId?.lowercased(), recordedBy: identity.subject,
+            recordedAt: Date())
+        record.reuse = stored
+        try await save(&record, column: "reuse", PostgresJSON(stored), on: connection)
+        return record
+    }
+
     func recordSupplierBoardInformed(
         _ id: InitiativeID, _ input: SupplierBoardInformationInput, ifMatch version: Int?, by identity: Identity,
         on connection: PostgresConnection
@@ -137,7 +169,7 @@ struct AnalysisRepository: Sendable {
                 initiativeId: id, organisationId: record.organisationId, track: record.track, title: record.title,
                 analysingOrganisationId: record.analysingOrganisationId, summary: summary, completedAt: now,
                 costBenefit: figures, benefits: costBenefit.input.benefits, classification: risk.input.classification,
-                dpiaRequired: risk.input.dpia.required),
+                dpiaRequired: risk.input.dpia.required, reuseDecision: record.reuse?.decision),
             about: id, topic: Topic.analysis, source: eventSource, traceParent: traceParent, on: connection)
         return record
     }
@@ -165,12 +197,14 @@ struct AnalysisRepository: Sendable {
             initiativeId: try row.initiativeID(), organisationId: try row.organisationID("organisation_id"),
             analysingOrganisationId: try row.organisationID("analysing_organisation_id"),
             track: try row.decode("track", as: Track.self), title: try row.decode("title"),
+            description: try row.decode("description"),
             status: try row.decode("status", as: AnalysisStatus.self), version: try row.decode("version"),
             openedAt: try row.decode("opened_at"), updatedAt: try row.decode("updated_at", as: Date?.self),
             completedAt: try row.decode("completed_at", as: Date?.self),
             summary: try row.decode("summary", as: PostgresJSON<AnalysisSummary>?.self)?.value,
             costBenefit: try row.decode("cost_benefit", as: PostgresJSON<StoredCostBenefit>?.self)?.value,
             risk: try row.decode("risk", as: PostgresJSON<StoredRisk>?.self)?.value,
+            reuse: try row.decode("reuse", as: PostgresJSON<StoredReuse>?.self)?.value,
             supplierBoardInformed: try row.decode(
                 "supplier_board_informed", as: PostgresJSON<StoredSupplierBoardInformation>?.self)?.value)
     }

@@ -28,11 +28,12 @@ public enum AnalysisService {
         let analysing = need.track == .common ? try OrganisationID(defaultSupplier).orThrow("supplier") : need.organisationId
         let opened = try await connection.execute(
             """
-            INSERT INTO analysis_cases (initiative_id, organisation_id, analysing_organisation_id, track, title, status, opened_at)
-            VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT (initiative_id) DO NOTHING
+            INSERT INTO analysis_cases (initiative_id, organisation_id, analysing_organisation_id, track, title, description,
+                                        status, opened_at)
+            VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (initiative_id) DO NOTHING
             """,
             [need.initiativeId.rawValue, need.organisationId.rawValue, analysing.rawValue, need.track.rawValue, need.title,
-             Date()])
+             need.description, Date()])
         guard opened == 1 else { return }
         try await Outbox.enqueue(
             AnalysisOpenedV1(
@@ -78,6 +79,29 @@ public enum AnalysisService {
                 let input = try JSONRequest.decode(RiskAssessmentInput.self, from: body)
                 try Problem.throwIfAny(input.problems().map { .init(name: $0.field, reason: $0.reason) })
                 let record = try await cases.recordRisk(id, input, ifMatch: version ?? 0, by: identity, on: connection)
+                return try .json(record.resource, etag: record.etag)
+            }
+        }
+        router.get("v1/analyses/:id/reuse-candidates") { request, context in
+            let identity = try context.requireIdentity()
+            let id = try context.initiativeParameter()
+            var limit = 10
+            if let text = request.uri.queryParameters["limit"].map(String.init) {
+                guard let value = Int(text), (1...50).contains(value) else {
+                    throw Problem.validation([.init(name: "limit", reason: "must be a whole number from 1 to 50")])
+                }
+                limit = value
+            }
+            return try JSONResponse.make(
+                Page(items: try await cases.reuseCandidates(id, visibleTo: identity, limit: limit), nextCursor: nil))
+        }
+        router.put("v1/analyses/:id/reuse") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(ReuseInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let record = try await cases.recordReuse(id, input, ifMatch: version ?? 0, by: identity, on: connection)
                 return try .json(record.resource, etag: record.etag)
             }
         }
