@@ -33,4 +33,7 @@ REVOKE ALL ON SCHEMA $service FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 SQL
 done
+# Trigram similarity for analysis's reuse search; creating an extension needs this
+# superuser step, the services only call public.similarity().
+psql_admin "$ADMIN_URL/$DATABASE" -c "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"
 echo "[provision] database $DATABASE: schemas and roles for ${SERVICES[*]}"

@@ -64,7 +64,7 @@ cat <<TABLE
 
 Styrbord is running:
   intake          http://127.0.0.1:8081   /v1/needs, /v1/needs/imports, /v1/proposals, /v1/exemptions, /v1/organisations
-  analysis        http://127.0.0.1:8082   GET /v1/analyses, POST /v1/analyses/{id}/complete
+  analysis        http://127.0.0.1:8082   GET /v1/analyses, PUT /v1/analyses/{id}/cost-benefit and /risk, POST /v1/analyses/{id}/complete
   prioritisation  http://127.0.0.1:8083   GET /v1/candidates, POST /v1/decisions
   benefits        http://127.0.0.1:8084   GET /v1/plans
   notifications   http://127.0.0.1:8085   GET /v1/notifications

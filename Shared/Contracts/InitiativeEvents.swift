@@ -74,7 +74,8 @@ public struct AnalysisOpenedV1: EventPayload, Equatable {
     }
 }
 
-/// The analysis is complete: a minimal cost and benefit summary. Source: analysis.
+/// The analysis is complete: its cost and benefit summary and, since the analysis issue,
+/// the full figures, benefit lines and classification. Source: analysis.
 public struct AnalysisCompletedV1: EventPayload, Equatable {
     public static let eventType = "se.goteborg.styrbord.analysis.completed.v1"
     public static let schemaURI = schemaBase + "analysis.completed.v1.json"
@@ -86,10 +87,23 @@ public struct AnalysisCompletedV1: EventPayload, Equatable {
     public var analysingOrganisationId: OrganisationID
     public var summary: AnalysisSummary
     public var completedAt: Date
+    /// Added within v1 (optional, absent from older producers): the full figures of the
+    /// cost-benefit analysis (NPV, payback, TCO, benefit/cost ratio).
+    public var costBenefit: CostBenefitFigures?
+    /// Added within v1: the benefit lines, from which benefit tracking builds its plan.
+    public var benefits: [BenefitLine]?
+    /// Added within v1: the information classification (C, I, A: 1–4).
+    public var classification: InformationClassification?
+    /// Added within v1: whether the DPIA rule requires a data protection impact assessment.
+    public var dpiaRequired: Bool?
+    /// Added within v1: reuse, extend or new (återanvändning).
+    public var reuseDecision: ReuseDecision?
 
     public init(
         initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String,
-        analysingOrganisationId: OrganisationID, summary: AnalysisSummary, completedAt: Date
+        analysingOrganisationId: OrganisationID, summary: AnalysisSummary, completedAt: Date,
+        costBenefit: CostBenefitFigures? = nil, benefits: [BenefitLine]? = nil,
+        classification: InformationClassification? = nil, dpiaRequired: Bool? = nil, reuseDecision: ReuseDecision? = nil
     ) {
         self.initiativeId = initiativeId
         self.organisationId = organisationId
@@ -98,6 +112,11 @@ public struct AnalysisCompletedV1: EventPayload, Equatable {
         self.analysingOrganisationId = analysingOrganisationId
         self.summary = summary
         self.completedAt = completedAt
+        self.costBenefit = costBenefit
+        self.benefits = benefits
+        self.classification = classification
+        self.dpiaRequired = dpiaRequired
+        self.reuseDecision = reuseDecision
     }
 }
 

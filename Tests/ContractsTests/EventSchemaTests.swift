@@ -25,6 +25,21 @@ struct EventSchemaTests {
         AnalysisCompletedV1(
             initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
             analysingOrganisationId: OrganisationID("intraservice")!, summary: summary, completedAt: Date()),
+        AnalysisCompletedV1(
+            initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
+            analysingOrganisationId: OrganisationID("intraservice")!, summary: summary, completedAt: Date(),
+            costBenefit: CostBenefitCalculator.figures(
+                for: CostBenefitInput(
+                    lifetimeYears: 5,
+                    costs: [CostLine(description: "Införande", timing: .oneOff, kind: .internal, hours: Hours(300))],
+                    benefits: [
+                        BenefitLine(description: "Frigjord tid", stakeholder: .employees, kind: .economic, annualHours: Hours(Decimal(string: "120.5")!)),
+                        BenefitLine(description: "Nöjdare brukare", stakeholder: .residents, kind: .qualitative, score: 4, indicator: "NKI"),
+                    ]),
+                hourlyRate: SEK(650)),
+            benefits: [BenefitLine(description: "Frigjord tid", stakeholder: .employees, kind: .economic, annualAmount: SEK(78_325))],
+            classification: InformationClassification(confidentiality: 3, integrity: 2, availability: 2), dpiaRequired: true,
+            reuseDecision: .extend),
         DecisionMadeV1(
             decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
             outcome: .prioritised, financingType: .costAllocation, decidingBody: .ssg, rationale: "Hög nytta",

@@ -17,9 +17,6 @@ struct WalkingSkeletonTests {
     /// Organisations in intake's Data/organisations.json, announced once at first start.
     static let seededOrganisations = 12
 
-    static var completion: [String: Any] { [
-        "oneOffCost": "1200000", "annualCost": "250000", "annualBenefit": "900000", "lifetimeYears": 5, "note": "e2e"] }
-
     static func decision(_ initiative: String) -> [String: Any] {
         ["initiativeId": initiative, "outcome": "prioritised", "financingType": "cost-allocation",
          "rationale": "Hög nytta och angelägenhet; genomförbar inom budgetramen.", "decidedOn": "2026-11-20"]
@@ -40,9 +37,8 @@ struct WalkingSkeletonTests {
             try await HTTP.post(system.url("intake", "/v1/needs"), need, headers: ["Idempotency-Key": key])
         } until: { [200, 201].contains($0.status) }
         let initiative = try #require(submitted.object["initiativeId"] as? String)
-        _ = try await HTTP.retrying("complete the analysis of \(key)") {
-            try await HTTP.post(system.url("analysis", "/v1/analyses/\(initiative)/complete"), completion)
-        } until: { $0.status == 200 }
+        try await AnalysisSteps.analyseCompletely(
+            system, initiative: initiative, key: key, common: need["track"] as? String == "common")
         _ = try await HTTP.retrying("decide \(key)") {
             try await HTTP.post(system.url("prioritisation", "/v1/decisions"), decision(initiative))
         } until: { [200, 201].contains($0.status) }
@@ -143,9 +139,11 @@ struct WalkingSkeletonTests {
         }
         #expect(statuses == [201, 201, 201, 201, 201])
         #expect(try await Self.count(system, "intake", "/v1/needs") == 2)
-        var badAmount = Self.completion
-        badAmount["oneOffCost"] = "1,5"
-        let notFound = try await HTTP.post(system.url("analysis", "/v1/analyses/\(UUID().uuidString)/complete"), badAmount)
+        var badAmount = AnalysisSteps.costBenefit
+        badAmount["costs"] = [["description": "Licens", "timing": "one-off", "kind": "external", "amount": "1,5"]]
+        let notFound = try await HTTP.send(
+            system.url("analysis", "/v1/analyses/\(UUID().uuidString)/cost-benefit"), method: "PUT",
+            body: try AnalysisSteps.json(badAmount), headers: ["If-Match": "\"1\""])
         #expect(notFound.status == 422, "a Swedish decimal comma is refused, not misread")
         let missing = try await HTTP.get(system.url("benefits", "/v1/plans/\(UUID().uuidString)"))
         #expect(missing.status == 404)

@@ -30,8 +30,53 @@ def wait_for(url, what, seconds=60):
         time.sleep(0.1)
     raise SystemExit(f"demo: timed out waiting for {what}")
 
-costs = {"oneOffCost": "1200000", "annualCost": "250000", "annualBenefit": "900000", "lifetimeYears": 5,
-         "note": "Demo: kostnader i kronor, interna timmar omräknade till 650 kr/h."}
+# A cost-benefit analysis by the city's model (one-off costs in year 0, recurring costs and
+# benefits every year 1-4, internal hours at the organisation's rate) and a risk assessment.
+cost_benefit = {
+    "lifetimeYears": 4,
+    "costs": [
+        {"description": "Licens, engångsköp", "timing": "one-off", "kind": "external", "amount": "400000"},
+        {"description": "Införande, egen personal", "timing": "one-off", "kind": "internal", "hours": "200"},
+        {"description": "Support och drift", "timing": "recurring", "kind": "external", "amount": "50000"},
+        {"description": "Förvaltning, egen personal", "timing": "recurring", "kind": "internal", "hours": "100"}],
+    "benefits": [
+        {"description": "Minskade kostnader", "stakeholder": "employees", "kind": "economic", "annualAmount": "150000"},
+        {"description": "Frigjord handläggartid", "stakeholder": "employees", "kind": "economic", "annualHours": "400"},
+        {"description": "Snabbare besked", "stakeholder": "residents", "kind": "qualitative", "score": 4,
+         "indicator": "Dagar från ansökan till beslut"}],
+    "note": "Demo: interna timmar omräknade till organisationens timpris."}
+risk = {
+    "classification": {"confidentiality": 2, "integrity": 2, "availability": 2},
+    "personalData": {"processesPersonalData": True, "sensitiveCategories": [], "largeScale": False,
+                     "newTechnology": False, "systematicMonitoring": False, "vulnerableDataSubjects": False},
+    "laws": [{"law": law, "applicable": law != "digital-accessibility", "reason": "Demo: bedömt av analytikern."}
+             for law in ["gdpr", "osl", "arkivlagen", "lou", "digital-accessibility", "kommunallagen"]],
+    "risks": [{"description": "Förseningar i införandet", "probability": 2, "consequence": 2,
+               "owner": "Projektledare", "mitigation": "Etappvis införande"}],
+    "riskOfNotDoing": {"description": "Manuellt arbete fortsätter att växa", "probability": 3, "consequence": 3}}
+
+def analyse(initiative, key, common):
+    """Records every part of the analysis and completes it; idempotency keys make a rerun harmless."""
+    case = wait_for(f"{analysis}/v1/analyses/{initiative}", "the analysis case")
+    if case["status"] == "completed":
+        return
+    version = case["version"]
+    reuse = {"decision": "new", "reason": "Demo: ingen befintlig tjänst täcker behovet."}
+    for part, body in (("cost-benefit", cost_benefit), ("risk", risk), ("reuse", reuse)):
+        status, case = call("PUT", f"{analysis}/v1/analyses/{initiative}/{part}", body,
+                            {"If-Match": f'"{version}"', "Idempotency-Key": f"{key}-{part}"})
+        if status != 200:
+            raise SystemExit(f"demo: recording the {part} of {key} failed: {status} {case}")
+        version = case["version"]
+    if common:
+        status, body = call("POST", f"{analysis}/v1/analyses/{initiative}/supplier-board-informed",
+                            {"informedOn": "2026-11-02", "board": "Leverantörens styrelse"}, {"Idempotency-Key": f"{key}-board"})
+        if status != 200:
+            raise SystemExit(f"demo: recording the supplier board of {key} failed: {status} {body}")
+    status, body = call("POST", f"{analysis}/v1/analyses/{initiative}/complete", {}, {"Idempotency-Key": f"{key}-complete"})
+    if status != 200:
+        raise SystemExit(f"demo: completing the analysis of {key} failed: {status} {body}")
+
 for item in demo:
     status, need = call("POST", f"{intake}/v1/needs", item["need"], {"Idempotency-Key": item["key"]})
     if status not in (200, 201):
@@ -39,10 +84,7 @@ for item in demo:
     initiative = need["initiativeId"]
     print(f"  {'registered' if status == 201 else 'present   '} {need['title']}")
     if item.get("analyse"):
-        wait_for(f"{analysis}/v1/analyses/{initiative}", "the analysis case")
-        status, body = call("POST", f"{analysis}/v1/analyses/{initiative}/complete", costs)
-        if status != 200:
-            raise SystemExit(f"demo: completing the analysis failed: {status} {body}")
+        analyse(initiative, item["key"], item["need"]["track"] == "common")
     if item.get("decide"):
         deadline = time.monotonic() + 60
         while True:

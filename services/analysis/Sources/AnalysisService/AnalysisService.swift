@@ -5,9 +5,10 @@ import Hummingbird
 import Persistence
 import ServiceKit
 
-/// The analysis service: *kostnads- och nyttoanalys*, *risk- och säkerhetsbedömning* and
-/// reuse checks. In this first slice it opens a case for every submitted need and
-/// completes it with a cost and benefit summary.
+/// The analysis service: *kostnads- och nyttoanalys* and *risk- och säkerhetsbedömning*.
+/// It opens a case for every submitted need; the analyst records the cost-benefit lines,
+/// the risk and security assessment and (common track) that the supplier's board was
+/// informed, and completes the case once every part is there (the completeness gate).
 public enum AnalysisService {
     /// The supplier that analyses common-track needs until supplier proposals (issue 4)
     /// name the right one.
@@ -27,11 +28,12 @@ public enum AnalysisService {
         let analysing = need.track == .common ? try OrganisationID(defaultSupplier).orThrow("supplier") : need.organisationId
         let opened = try await connection.execute(
             """
-            INSERT INTO analysis_cases (initiative_id, organisation_id, analysing_organisation_id, track, title, status, opened_at)
-            VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT (initiative_id) DO NOTHING
+            INSERT INTO analysis_cases (initiative_id, organisation_id, analysing_organisation_id, track, title, description,
+                                        status, opened_at)
+            VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (initiative_id) DO NOTHING
             """,
             [need.initiativeId.rawValue, need.organisationId.rawValue, analysing.rawValue, need.track.rawValue, need.title,
-             Date()])
+             need.description, Date()])
         guard opened == 1 else { return }
         try await Outbox.enqueue(
             AnalysisOpenedV1(
@@ -41,120 +43,114 @@ public enum AnalysisService {
             traceParent: event.extensions[TraceParent.header], on: connection)
     }
 
+    /// The largest JSON body a write accepts.
+    static let bodyLimit = 262_144
+
     static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
-        let cases = AnalysisRepository(pool: resources.pool, eventSource: resources.eventSource)
-        router.get("v1/analyses") { request, _ in
+        let pool = resources.pool
+        let rates = HourlyRateRepository(pool: pool)
+        let cases = AnalysisRepository(pool: pool, eventSource: resources.eventSource, rates: rates)
+
+        router.get("v1/analyses") { request, context in
+            let identity = try context.requireIdentity()
             let page = try PageRequest(request)
-            let status = try request.queryChoice("status", allowed: ["open", "completed"])
-            return try JSONResponse.make(try await cases.list(page, status: status))
+            let status = try request.queryChoice("status", allowed: AnalysisStatus.allCases.map(\.rawValue))
+            return try JSONResponse.make(try await cases.list(page, status: status, visibleTo: identity))
         }
         router.get("v1/analyses/:id") { _, context in
+            let identity = try context.requireIdentity()
+            let found = try await cases.find(try context.initiativeParameter(), visibleTo: identity)
+            return try JSONResponse.make(found.resource, headers: [.eTag: found.etag])
+        }
+        router.put("v1/analyses/:id/cost-benefit") { request, context in
             let id = try context.initiativeParameter()
-            guard let found = try await cases.find(id) else { throw Problem.notFound("no analysis for \(id)") }
-            return try JSONResponse.make(found)
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                let input = try JSONRequest.decode(CostBenefitInput.self, from: body)
+                try Problem.throwIfAny(input.problems().map { .init(name: $0.field, reason: $0.reason) })
+                let record = try await cases.recordCostBenefit(id, input, ifMatch: version ?? 0, by: identity, on: connection)
+                return try .json(record.resource, etag: record.etag)
+            }
+        }
+        router.put("v1/analyses/:id/risk") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                let input = try JSONRequest.decode(RiskAssessmentInput.self, from: body)
+                try Problem.throwIfAny(input.problems().map { .init(name: $0.field, reason: $0.reason) })
+                let record = try await cases.recordRisk(id, input, ifMatch: version ?? 0, by: identity, on: connection)
+                return try .json(record.resource, etag: record.etag)
+            }
+        }
+        router.get("v1/analyses/:id/reuse-candidates") { request, context in
+            let identity = try context.requireIdentity()
+            let id = try context.initiativeParameter()
+            var limit = 10
+            if let text = request.uri.queryParameters["limit"].map(String.init) {
+                guard let value = Int(text), (1...50).contains(value) else {
+                    throw Problem.validation([.init(name: "limit", reason: "must be a whole number from 1 to 50")])
+                }
+                limit = value
+            }
+            return try JSONResponse.make(
+                Page(items: try await cases.reuseCandidates(id, visibleTo: identity, limit: limit), nextCursor: nil))
+        }
+        router.put("v1/analyses/:id/reuse") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(ReuseInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let record = try await cases.recordReuse(id, input, ifMatch: version ?? 0, by: identity, on: connection)
+                return try .json(record.resource, etag: record.etag)
+            }
+        }
+        router.post("v1/analyses/:id/supplier-board-informed") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(SupplierBoardInformationInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems(today: CalendarDate.todayInSweden))
+                let record = try await cases.recordSupplierBoardInformed(id, input, ifMatch: version, by: identity, on: connection)
+                return try .json(record.resource, etag: record.etag)
+            }
         }
         router.post("v1/analyses/:id/complete") { request, context in
             let id = try context.initiativeParameter()
-            let input = try await request.decodeJSON(as: CompletionRequest.self, context: context)
-            let problems = input.validationProblems()
-            if !problems.isEmpty { throw Problem.validation(problems) }
-            guard let completed = try await cases.complete(id, with: input, traceParent: request.traceParent) else {
-                throw Problem.notFound("no analysis for \(id); it opens when intake's event arrives")
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = body.readableBytes == 0 ? CompletionRequest() : try JSONRequest.decode(CompletionRequest.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let record = try await cases.complete(
+                    id, with: input, ifMatch: version, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(record.resource, etag: record.etag)
             }
-            return try JSONResponse.make(completed)
+        }
+
+        // Hourly rates (timpris): everyone signed in reads them, admins set them.
+        router.get("v1/hourly-rates") { _, context in
+            _ = try context.requireIdentity()
+            return try JSONResponse.make(Page(items: try await rates.list(), nextCursor: nil))
+        }
+        router.put("v1/hourly-rates/:organisation") { request, context in
+            guard let key = context.parameters.get("organisation"),
+                key == HourlyRateRepository.defaultKey || OrganisationID(key) != nil
+            else {
+                throw Problem.validation([.init(name: "organisation", reason: "must be an organisation id (a-z, 0-9, -) or default")])
+            }
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                try identity.require(anyOf: [.admin], to: "setting an hourly rate")
+                let input = try JSONRequest.decode(HourlyRateInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                return try .json(try await rates.set(key, input, on: connection))
+            }
         }
     }
 }
 
-/// The minimal cost and benefit summary that completes an analysis in this slice.
-struct CompletionRequest: Codable, Sendable {
-    var oneOffCost: SEK
-    var annualCost: SEK
-    var annualBenefit: SEK
-    var lifetimeYears: Int
-    var note: String
-
-    func validationProblems() -> [Problem.InvalidParameter] {
-        var problems: [Problem.InvalidParameter] = []
-        for (name, value) in [("oneOffCost", oneOffCost), ("annualCost", annualCost), ("annualBenefit", annualBenefit)]
-        where value < .zero {
-            problems.append(.init(name: name, reason: "must not be negative"))
-        }
-        if !(1...50).contains(lifetimeYears) {
-            problems.append(.init(name: "lifetimeYears", reason: "must be from 1 to 50"))
-        }
-        if note.count > 5_000 { problems.append(.init(name: "note", reason: "must be at most 5000 characters")) }
-        return problems
-    }
-}
-
-struct AnalysisCase: Codable, Sendable {
-    var initiativeId: InitiativeID
-    var organisationId: OrganisationID
-    var analysingOrganisationId: OrganisationID
-    var track: Track
-    var title: String
-    var status: String
-    var openedAt: Date
-    var completedAt: Date?
-    var summary: AnalysisSummary?
-}
-
-struct AnalysisRepository: Sendable {
-    let pool: PostgresPool
-    let eventSource: String
-
-    func find(_ id: InitiativeID) async throws -> AnalysisCase? {
-        try await pool.withConnection { try await find(id, on: $0, lock: false) }
-    }
-
-    private func find(_ id: InitiativeID, on connection: PostgresConnection, lock: Bool) async throws -> AnalysisCase? {
-        try await connection.query(
-            "SELECT * FROM analysis_cases WHERE initiative_id = $1" + (lock ? " FOR UPDATE" : ""), [id.rawValue]
-        ).first.map(Self.decode)
-    }
-
-    /// Completes an open case and announces it; completing a completed case again
-    /// returns it unchanged (a retried request must not announce twice).
-    func complete(_ id: InitiativeID, with input: CompletionRequest, traceParent: String?) async throws -> AnalysisCase? {
-        try await pool.withTransaction { connection in
-            guard var found = try await find(id, on: connection, lock: true) else { return nil }
-            guard found.status == "open" else { return found }
-            let summary = AnalysisSummary(
-                oneOffCost: input.oneOffCost, annualCost: input.annualCost, annualBenefit: input.annualBenefit,
-                lifetimeYears: input.lifetimeYears, note: input.note)
-            let now = Date()
-            try await connection.execute(
-                "UPDATE analysis_cases SET status = 'completed', completed_at = $2, summary = $3::jsonb WHERE initiative_id = $1",
-                [id.rawValue, now, PostgresJSON(summary)])
-            found.status = "completed"
-            found.completedAt = now
-            found.summary = summary
-            try await Outbox.enqueue(
-                AnalysisCompletedV1(
-                    initiativeId: id, organisationId: found.organisationId, track: found.track, title: found.title,
-                    analysingOrganisationId: found.analysingOrganisationId, summary: summary, completedAt: now),
-                about: id, topic: Topic.analysis, source: eventSource, traceParent: traceParent, on: connection)
-            return found
-        }
-    }
-
-    func list(_ page: PageRequest, status: String?) async throws -> Page<AnalysisCase> {
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(
-                "SELECT * FROM analysis_cases WHERE seq > $1 AND ($2::text IS NULL OR status = $2) ORDER BY seq LIMIT $3",
-                [page.afterSequence, status, page.limit + 1])
-        }
-        return try Page.from(rows, limit: page.limit, decode: Self.decode)
-    }
-
-    private static func decode(_ row: PostgresRow) throws -> AnalysisCase {
-        AnalysisCase(
-            initiativeId: try row.initiativeID(), organisationId: try row.organisationID("organisation_id"),
-            analysingOrganisationId: try row.organisationID("analysing_organisation_id"),
-            track: try row.decode("track", as: Track.self), title: try row.decode("title"),
-            status: try row.decode("status"), openedAt: try row.decode("opened_at"),
-            completedAt: try row.decode("completed_at", as: Date?.self),
-            summary: try row.decode("summary", as: PostgresJSON<AnalysisSummary>?.self)?.value)
+extension Problem {
+    /// Throws a 422 listing every broken rule, when there is any.
+    static func throwIfAny(_ problems: [InvalidParameter]) throws(Problem) {
+        if !problems.isEmpty { throw Problem.validation(problems) }
     }
 }
