@@ -59,7 +59,9 @@ struct NotificationsTests {
         }
         #expect(informed["kind"] as? String == "exemption-registered" && informed["mandatory"] as? Bool == true)
         #expect(informed["recipientOrganisation"] as? String == "slk" && informed["initiativeId"] == nil)
-        #expect((informed["sv"] as? [String: Any])?["title"] as? String == "Avsteg från bastjänst: Arbetsplatstjänst (utbildning)")
+        #expect((informed["sv"] as? [String: Any])?["title"] as? String == "Avsteg från bastjänst: Arbetsplatstjänst (Utbildningsförvaltningen)",
+                "the organisation's name from the registry's events")
+        #expect((informed["sv"] as? [String: Any])?["body"] as? String == "Utbildningsnämnden beslutade 2026-10-15 (§ 112, dnr 0815/26) om avsteg från bastjänsten Arbetsplatstjänst från Intraservice. Motivering: Skolornas elevdatorer kräver en egen hanteringsplattform för provtillfällen.")
         #expect(informed["link"] as? String == "/avsteg/\(exemption)")
         let supplierFeed = try await Self.feed(system, "&exemptionId=\(exemption)", token: Self.token("supplier", "intraservice"))
         #expect(supplierFeed.map { $0["kind"] as? String } == ["exemption-for-supplier"])

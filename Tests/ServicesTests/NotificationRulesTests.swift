@@ -128,6 +128,22 @@ struct NotificationRulesFileTests {
         #expect(ssg.initiativeId == initiative.description)
     }
 
+    @Test("messages name organisations and boards from the registry, and the id while it is unknown")
+    func organisationNames() throws {
+        let directory = [
+            "goteborg-energi": OrganisationNames(name: "Göteborg Energi AB", board: "Göteborg Energi AB:s styrelse"),
+            "intraservice": OrganisationNames(name: "Intraservice", board: "Nämnden för Intraservice"),
+        ]
+        let planned = try Self.rules.get().notifications(for: Self.exemption(), directory: directory)
+        let ssg = try #require(planned.first { $0.kind == "exemption-registered" })
+        #expect(ssg.titleSwedish == "Avsteg från bastjänst: E-post och kalender (Göteborg Energi AB)")
+        #expect(ssg.bodySwedish.contains("från Intraservice. Motivering"))
+        let texts = #"{"title":"{organisationId|address}","body":"b","action":"a"}"#
+        #expect(throws: NotificationRulesError.self) {
+            try NotificationRules.parse(Data(#"{"version":1,"kinds":{"k":{"mandatory":false,"sv":\#(texts),"en":\#(texts)}},"events":{}}"#.utf8))
+        }
+    }
+
     @Test("taking a rule out of the file takes its notifications away; a rule only in a file produces them")
     func fileIsTheSource() throws {
         let data = try Data(contentsOf: try NotificationRules.bundledFile())

@@ -27,6 +27,13 @@ struct PlannedNotification: Sendable, Equatable {
     var rulesVersion: Int
 }
 
+/// An organisation's names as the registry announces them, for messages that say
+/// "Utbildningsnämnden" rather than `utbildning`.
+struct OrganisationNames: Sendable, Equatable {
+    var name: String
+    var board: String
+}
+
 /// Why a rules file cannot be used or an event cannot be turned into notifications.
 enum NotificationRulesError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(String)
@@ -149,6 +156,16 @@ struct NotificationRules: Sendable, Decodable {
             for texts in [kind.sv, kind.en] where texts.title.isEmpty || texts.body.isEmpty || texts.action.isEmpty {
                 throw .invalid("\(name): kind \(id) has an empty title, body or action")
             }
+            for template in [kind.sv.title, kind.sv.body, kind.sv.action, kind.en.title, kind.en.body, kind.en.action]
+                + (kind.link.map { [$0] } ?? [])
+            {
+                for placeholder in placeholders(in: template) {
+                    let parts = placeholder.split(separator: "|", omittingEmptySubsequences: false)
+                    guard !placeholder.isEmpty, parts.count <= 2, parts.count == 1 || ["name", "board"].contains(parts[1]) else {
+                        throw .invalid("\(name): kind \(id) has the placeholder {\(placeholder)}; use {field}, {field|name} or {field|board}")
+                    }
+                }
+            }
             if kind.mandatory && kind.duty == nil {
                 throw .invalid("\(name): mandatory kind \(id) must name the guideline's duty it fulfils")
             }
@@ -159,7 +176,12 @@ struct NotificationRules: Sendable, Decodable {
     /// The notifications an event causes. Data of a known contract type that does not
     /// match the contract is a `DecodingError`; a field the rules need but the event lacks
     /// is a `NotificationRulesError`.
-    func notifications(for event: CloudEvent) throws -> [PlannedNotification] {
+    /// Whether any rule names `eventType`.
+    func handles(_ eventType: String) -> Bool { !(events[eventType] ?? []).isEmpty }
+
+    /// `{field|name}` and `{field|board}` take an organisation's names from `directory`
+    /// (the id itself while the registry has not announced it).
+    func notifications(for event: CloudEvent, directory: [String: OrganisationNames] = [:]) throws -> [PlannedNotification] {
         guard let eventRules = events[event.type], !eventRules.isEmpty else { return [] }
         if let contract = EventCatalogue.all.first(where: { $0.eventType == event.type }) {
             _ = try EventJSON.decoder.decode(contract, from: Data(event.data))
@@ -176,8 +198,16 @@ struct NotificationRules: Sendable, Decodable {
                     from: dueBase.addingTimeInterval(Double($0) * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
             }
             func render(_ template: String, _ language: KeyPath<Translation, String>) throws -> String {
-                try fill(template, eventType: event.type) { field in
+                try fill(template, eventType: event.type) { placeholder in
+                    let parts = placeholder.split(separator: "|", maxSplits: 1).map(String.init)
+                    let field = parts[0]
                     if field == "due" { return due ?? "" }
+                    if parts.count == 2 {
+                        guard let ids = data.texts(field) else { return nil }
+                        return ids.map { id in
+                            directory[id].map { parts[1] == "board" ? $0.board : $0.name } ?? id
+                        }.joined(separator: ", ")
+                    }
                     guard let value = data.text(field) else { return nil }
                     return values?[field]?[value]?[keyPath: language] ?? value
                 }
@@ -226,6 +256,17 @@ struct NotificationRules: Sendable, Decodable {
         }
         return result + rest
     }
+}
+
+/// The `{…}` placeholders of a template, without braces.
+private func placeholders(in template: String) -> [String] {
+    var found: [String] = []
+    var rest = template[...]
+    while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+        found.append(String(rest[rest.index(after: open)..<close]))
+        rest = rest[rest.index(after: close)...]
+    }
+    return found
 }
 
 /// An event's JSON data, read by dotted paths (`boardDecision.board`).

@@ -39,9 +39,18 @@ public enum NotificationsService {
     /// Records the notifications `event` causes inside the inbox transaction: once per
     /// (event, recipient organisation, role, channel), whatever the redelivery.
     static func handle(_ event: CloudEvent, rules: NotificationRules, on connection: PostgresConnection) async throws {
+        switch event.type {
+        case OrganisationRegisteredV1.eventType:
+            return try await remember(try event.decode(OrganisationRegisteredV1.self).organisation, on: connection)
+        case OrganisationUpdatedV1.eventType:
+            return try await remember(try event.decode(OrganisationUpdatedV1.self).organisation, on: connection)
+        default:
+            break
+        }
+        guard rules.handles(event.type) else { return }
         let planned: [PlannedNotification]
         do {
-            planned = try rules.notifications(for: event)
+            planned = try rules.notifications(for: event, directory: try await directory(on: connection))
         } catch let error as NotificationRulesError {
             throw EventRejected(error.description)
         }
@@ -72,6 +81,27 @@ public enum NotificationsService {
                  notification.bodyEnglish, notification.actionEnglish, notification.dueOn, notification.link,
                  notification.rulesVersion, event.time, Date()])
         }
+    }
+
+    /// Keeps an organisation's names as the registry last announced them.
+    static func remember(_ organisation: OrganisationRecord, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            INSERT INTO organisations (organisation_id, name, board, active, updated_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (organisation_id) DO UPDATE
+                SET name = EXCLUDED.name, board = EXCLUDED.board, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
+            """,
+            [organisation.organisationId.rawValue, organisation.name, organisation.board, organisation.active, Date()])
+    }
+
+    /// The organisations' names for the messages (the registry is a few dozen rows).
+    static func directory(on connection: PostgresConnection) async throws -> [String: OrganisationNames] {
+        let rows = try await connection.query("SELECT organisation_id, name, board FROM organisations")
+        var directory: [String: OrganisationNames] = [:]
+        for row in rows {
+            directory[try row.decode("organisation_id")] = OrganisationNames(name: try row.decode("name"), board: try row.decode("board"))
+        }
+        return directory
     }
 
     static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources, rules: NotificationRules) {
