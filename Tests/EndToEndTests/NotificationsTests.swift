@@ -132,11 +132,55 @@ struct NotificationsTests {
         #expect(contract.passed, "\(contract.output)")
     }
 
+    @Test("who asked for e-mail gets one message per notification over SMTP, in Swedish first, whatever the restarts")
+    func email() async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        let system = try await RunningSystem(only: ["intake", "notifications"], environment: sink.environment)
+        defer { system.shutDown() }
+        let chair = TestTokens.mint(
+            subject: "ssg-ordforande", organisation: "slk", roles: ["ssg"], email: "ordforande@example.org")
+        let noAddress = Self.token("ssg", "slk", subject: "utan-adress")
+        let wantsEmail: [String: Any] = ["kinds": ["exemption-registered": ["channels": ["in-app", "email"]]]]
+        let refused = try await Self.put(system, "/v1/preferences", wantsEmail, token: noAddress)
+        #expect(refused.status == 422, "e-mail needs an address in the token")
+        #expect(try await Self.put(system, "/v1/preferences", wantsEmail, token: chair).status == 200)
+
+        let registered = try await HTTP.post(
+            system.url("intake", "/v1/exemptions"), Self.exemption, token: Self.token("submitter", "utbildning"))
+        #expect(registered.status == 201)
+        var messages: [String] = []
+        try await waitUntil("the chair's e-mail arrives in the sink") {
+            messages = try sink.messages()
+            return !messages.isEmpty
+        }
+        let message = try #require(messages.first)
+        #expect(message.contains("X-Sink-Rcpt-To: ordforande@example.org"))
+        #expect(message.contains("Subject: =?UTF-8?B?\(Data("Avsteg från bastjänst: Arbetsplatstjänst (Utbildningsförvaltningen)".utf8).base64EncodedString())?="))
+        let body = try #require(message.components(separatedBy: "\r\n\r\n").dropFirst().first)
+        let text = String(decoding: Data(base64Encoded: body, options: .ignoreUnknownCharacters) ?? Data(), as: UTF8.self)
+        #expect(text.hasPrefix("Avsteg från bastjänst: Arbetsplatstjänst (Utbildningsförvaltningen)"))
+        #expect(text.contains("-- In English --"))
+
+        // A restart of the service sends nothing again: one delivery per (notification, person).
+        system.kill("notifications")
+        try system.start("notifications")
+        try await system.waitUntilReady("notifications")
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
+        defer { pool.close() }
+        let rows = try await pool.withConnection {
+            try await $0.query("SELECT count(*) AS n, count(sent_at) AS sent FROM notifications.email_deliveries")
+        }
+        #expect(try rows[0].decode("n", as: Int.self) == 1 && rows[0].decode("sent", as: Int.self) == 1)
+        #expect(try sink.messages().count == 1)
+    }
+
     @Test("an optional kind can be muted and leaves the feed; a mandatory one cannot, and the problem names the rule")
     func preferences() async throws {
         let system = try await RunningSystem(only: ["intake", "notifications"])
         defer { system.shutDown() }
-        let supplier = Self.token("supplier", "intraservice")
+        let supplier = TestTokens.mint(
+            subject: "supplier@intraservice", organisation: "intraservice", roles: ["supplier"], email: "leverantor@example.org")
         let registered = try await HTTP.post(
             system.url("intake", "/v1/exemptions"), Self.exemption, token: Self.token("submitter", "utbildning"))
         let exemption = try #require(registered.object["exemptionId"] as? String)
@@ -174,6 +218,41 @@ struct NotificationsTests {
 
         let contract = try system.checkAgainstOpenAPI([kinds, refused, stored, replayed, read, defaults])
         #expect(contract.passed, "\(contract.output)")
+    }
+}
+
+/// scripts/smtp-sink.py on a free port, writing the messages it receives to a folder.
+final class SMTPSink: @unchecked Sendable {
+    let port: Int
+    let folder: URL
+    private let process = Process()
+
+    init() throws {
+        port = try freeLoopbackPort()
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("styrbord-smtp-\(UUID().uuidString)")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "scripts/smtp-sink.py", "--port", String(port), "--dir", folder.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var environment: [String: String] {
+        ["STYRBORD_SMTP_HOST": "127.0.0.1", "STYRBORD_SMTP_PORT": String(port), "STYRBORD_SMTP_FROM": "styrbord@example.org"]
+    }
+
+    /// The messages received so far, oldest first.
+    func messages() throws -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+        return try files.filter { $0.pathExtension == "eml" }
+            .sorted { Int($0.deletingPathExtension().lastPathComponent) ?? 0 < Int($1.deletingPathExtension().lastPathComponent) ?? 0 }
+            .map { try String(contentsOf: $0, encoding: .utf8) }
+    }
+
+    /// Kills the sink outright: a child of the test runner inherits its ignored SIGTERM.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: folder)
     }
 }
 

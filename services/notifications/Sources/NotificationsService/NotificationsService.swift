@@ -27,6 +27,13 @@ public enum NotificationsService {
                 "notification rules loaded",
                 metadata: ["version": "\(rules.version)", "kinds": "\(rules.kinds.count)", "events": "\(rules.events.count)"])
         },
+        backgroundServices: { resources, environment in
+            guard let smtp = try SMTPConfiguration.load(from: environment) else {
+                resources.logger.warning("no STYRBORD_SMTP_HOST: e-mail deliveries are queued but not sent")
+                return []
+            }
+            return [EmailDeliveryService(pool: resources.pool, client: SMTPClient(configuration: smtp), logger: resources.logger)]
+        },
         routes: { router, resources in
             do {
                 addRoutes(to: router, resources: resources, rules: try bundledRules.get())
@@ -81,6 +88,7 @@ public enum NotificationsService {
                  notification.bodyEnglish, notification.actionEnglish, notification.dueOn, notification.link,
                  notification.rulesVersion, event.time, Date()])
         }
+        try await EmailQueue.enqueue(forEvent: event.id, on: connection)
     }
 
     /// Keeps an organisation's names as the registry last announced them.
@@ -155,7 +163,7 @@ public enum NotificationsService {
         router.put("v1/preferences") { request, context in
             try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
                 let input = try JSONRequest.decode(PreferencesInput.self, from: body)
-                try Problem.throwIfAny(input.validationProblems(rules: rules))
+                try Problem.throwIfAny(input.validationProblems(rules: rules, email: identity.email))
                 return try .json(try await preferences.replace(with: input, for: identity, on: connection))
             }
         }

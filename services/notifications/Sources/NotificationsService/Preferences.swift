@@ -24,7 +24,7 @@ struct PreferencesInput: Codable, Sendable, Equatable {
     /// A pure check against the rules: unknown kinds and channels are refused, and so is
     /// muting a mandatory kind or taking it off the in-app channel (the guideline's
     /// informing duties reach the recipient whatever they prefer).
-    func validationProblems(rules: NotificationRules) -> [Problem.InvalidParameter] {
+    func validationProblems(rules: NotificationRules, email: String? = "known") -> [Problem.InvalidParameter] {
         var problems: [Problem.InvalidParameter] = []
         for (id, preference) in kinds.sorted(by: { $0.key < $1.key }) {
             guard let kind = rules.kinds[id] else {
@@ -45,6 +45,10 @@ struct PreferencesInput: Codable, Sendable, Equatable {
                 for (index, channel) in channels.enumerated() where !Self.channels.contains(channel) {
                     problems.append(
                         .init(name: "kinds.\(id).channels[\(index)]", reason: "must be one of \(Self.channels.joined(separator: ", "))"))
+                }
+                if channels.contains("email") && email == nil {
+                    problems.append(
+                        .init(name: "kinds.\(id).channels", reason: "e-mail needs an address: your token carries no email claim"))
                 }
                 if kind.mandatory && !channels.isEmpty && !channels.contains("in-app") {
                     problems.append(
@@ -103,11 +107,15 @@ struct PreferencesRepository: Sendable {
         let stored = PreferencesInput(kinds: input.kinds, digest: input.digest ?? "none")
         let rows = try await connection.query(
             """
-            INSERT INTO preferences (subject, organisation_id, document, updated_at) VALUES ($1, $2, $3::jsonb, $4)
+            INSERT INTO preferences (subject, organisation_id, document, updated_at, roles, email)
+            VALUES ($1, $2, $3::jsonb, $4, $5::text[], $6)
             ON CONFLICT (subject) DO UPDATE
-                SET organisation_id = EXCLUDED.organisation_id, document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
+                SET organisation_id = EXCLUDED.organisation_id, document = EXCLUDED.document,
+                    updated_at = EXCLUDED.updated_at, roles = EXCLUDED.roles, email = EXCLUDED.email
             RETURNING subject, organisation_id, document, updated_at
-            """, [identity.subject, identity.organisationId.rawValue, PostgresJSON(stored), Date()])
+            """,
+            [identity.subject, identity.organisationId.rawValue, PostgresJSON(stored), Date(),
+             identity.roles.map(\.rawValue).sorted(), identity.email])
         return try rows.first.map(Self.decode).orThrow(Problem(status: .internalServerError, detail: "the preferences were not stored"))
     }
 
