@@ -75,12 +75,12 @@ struct SMTPClient: Sendable {
         defer { freeaddrinfo(result) }
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let address = candidate {
-            let socket = Glibc.socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
+            let socket = posixSocket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
             if socket >= 0 {
                 var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
                 setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                if Glibc.connect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return socket }
+                if posixConnect(socket, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return socket }
                 close(socket)
             }
             candidate = address.pointee.ai_next
@@ -99,7 +99,7 @@ struct SMTPClient: Sendable {
         let bytes = Array((line + "\r\n").utf8)
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[sent...].withUnsafeBytes { posixSend(socket, $0.baseAddress, $0.count) }
             guard count > 0 else { throw SMTPError(stage: "write", reply: String(cString: strerror(errno))) }
             sent += count
         }
@@ -116,6 +116,19 @@ struct SMTPClient: Sendable {
             if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] == " " { return }
         }
     }
+}
+
+// The C functions under names that the methods and locals above do not shadow.
+private func posixSocket(_ family: Int32, _ type: Int32, _ proto: Int32) -> Int32 { socket(family, type, proto) }
+private func posixConnect(_ socket: Int32, _ address: UnsafePointer<sockaddr>?, _ length: socklen_t) -> Int32 {
+    connect(socket, address, length)
+}
+private func posixSend(_ socket: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    send(socket, bytes, count, Int32(MSG_NOSIGNAL))
+    #else
+    send(socket, bytes, count, 0)
+    #endif
 }
 
 /// CRLF-terminated lines from a socket.
