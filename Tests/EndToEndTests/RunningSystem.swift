@@ -23,8 +23,12 @@ final class RunningSystem: @unchecked Sendable {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
     static var pgPort: String { environment["STYRBORD_PG_PORT"] ?? "55432" }
 
-    init(only running: [String] = RunningSystem.services) async throws {
+    /// Further variables every service process gets (an SMTP sink's address, say).
+    let extraEnvironment: [String: String]
+
+    init(only running: [String] = RunningSystem.services, environment extra: [String: String] = [:]) async throws {
         self.running = running
+        extraEnvironment = extra
         database = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(10)
         brokerPort = try freeLoopbackPort()
         var ports: [String: Int] = [:]
@@ -67,6 +71,7 @@ final class RunningSystem: @unchecked Sendable {
         environment["STYRBORD_TOPIC_PARTITIONS"] = "3"
         environment["STYRBORD_LOG_LEVEL"] = "info"
         environment["STYRBORD_AUTH_HMAC_KEYS"] = TestTokens.secret
+        environment.merge(extraEnvironment) { _, extra in extra }
         process.environment = environment
         let log = logDirectory.appendingPathComponent("\(instance ?? service).log")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }

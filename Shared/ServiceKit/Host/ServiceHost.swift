@@ -27,13 +27,18 @@ public struct ServiceDefinition: Sendable {
     /// Work before serving, after migrations and topics (loading reference data).
     public var prepare: (@Sendable (ServiceResources) async throws -> Void)?
     public var routes: @Sendable (Router<StyrbordRequestContext>, ServiceResources) -> Void
+    /// Long-running work of the service's own (a delivery worker), built from the
+    /// resources and the process environment; run after the consumer, before HTTP.
+    public var backgroundServices: (@Sendable (ServiceResources, [String: String]) throws -> [any Service])?
 
     public init(
         name: String, defaultPort: Int, migrations: @escaping @Sendable () throws -> [Migration], publishes: [String],
         consumes: [String], handler: EventHandler?, publicPaths: Set<String> = [],
         prepare: (@Sendable (ServiceResources) async throws -> Void)? = nil,
+        backgroundServices: (@Sendable (ServiceResources, [String: String]) throws -> [any Service])? = nil,
         routes: @escaping @Sendable (Router<StyrbordRequestContext>, ServiceResources) -> Void
     ) {
+        self.backgroundServices = backgroundServices
         self.publicPaths = publicPaths
         self.prepare = prepare
         self.name = name
@@ -120,7 +125,7 @@ public enum ServiceHost {
     /// Builds the running parts; call `run` on the result or use its services.
     public static func assemble(
         _ definition: ServiceDefinition, configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry,
-        logger: Logger
+        logger: Logger, environment: [String: String] = [:]
     ) async throws -> Assembly {
         try KafkaLibrary.requireSupportedVersion()
         let pool = PostgresPool(
@@ -173,6 +178,7 @@ public enum ServiceHost {
                     name: group, consumer: consumer, producer: producer, pool: pool, deadLetterTopic: deadLetterTopic,
                     logger: logger, handler: handler))
         }
+        services += try definition.backgroundServices?(resources, environment) ?? []
         services.append(application)
         return Assembly(pool: pool, producer: producer, application: application, services: services)
     }
@@ -204,7 +210,8 @@ public enum ServiceHost {
             case "serve":
                 let registry = PrometheusCollectorRegistry()
                 MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-                let assembly = try await assemble(definition, configuration: configuration, registry: registry, logger: logger)
+                let assembly = try await assemble(
+                    definition, configuration: configuration, registry: registry, logger: logger, environment: environment)
                 let group = ServiceGroup(
                     configuration: .init(
                         services: assembly.services.map { .init(service: $0) },
