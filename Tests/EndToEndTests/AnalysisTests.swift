@@ -42,7 +42,7 @@ enum AnalysisSteps {
 
     static var boardInformed: [String: Any] { ["informedOn": "2026-11-02", "board": "Intraservices styrelse", "reference": "§ 42"] }
 
-    static func json(_ body: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: body) }
+    static func json(_ body: [String: Any]) throws -> Data { try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]) }
 
     /// Waits for the case, records every part and completes it. Each step retries through
     /// restarts under its own idempotency key, so a retried step happens once.

@@ -31,7 +31,7 @@ struct IntakeTests {
 
     static func put(_ url: URL, _ body: [String: Any], ifMatch: String?, token: String) async throws -> HTTP.Reply {
         try await HTTP.send(
-            url, method: "PUT", body: try JSONSerialization.data(withJSONObject: body),
+            url, method: "PUT", body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]),
             headers: ifMatch.map { ["If-Match": $0] } ?? [:], token: token)
     }
 

@@ -35,7 +35,7 @@ struct NotificationsTests {
         async throws -> HTTP.Reply
     {
         try await HTTP.send(
-            system.url("notifications", path), method: "PUT", body: try JSONSerialization.data(withJSONObject: body),
+            system.url("notifications", path), method: "PUT", body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]),
             headers: key.map { ["Idempotency-Key": $0] } ?? [:], token: token)
     }
 

@@ -171,7 +171,10 @@ enum HTTP {
     static func post(_ url: URL, _ body: [String: Any], headers: [String: String] = [:], token: String? = adminToken)
         async throws -> Reply
     {
-        try await send(url, method: "POST", body: try JSONSerialization.data(withJSONObject: body), headers: headers, token: token)
+        // Sorted keys: the same dictionary is the same bytes, as a client's retry is.
+        try await send(
+            url, method: "POST", body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), headers: headers,
+            token: token)
     }
 
     static func send(

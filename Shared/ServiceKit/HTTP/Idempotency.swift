@@ -35,8 +35,8 @@ public struct StoredResponse: Sendable {
 }
 
 /// `Idempotency-Key` for writes: the effect and the remembered answer commit in one
-/// transaction, keyed by (caller, key). The same key with the same request (same route,
-/// same body digest) gets the first answer again, marked `Idempotent-Replayed: true`;
+/// transaction, keyed by (caller, key). The same key with the same request (same route and
+/// If-Match, the same body bytes — a retry re-sends what it sent) gets the first answer again, marked `Idempotent-Replayed: true`;
 /// the same key with a different request is a 422 problem. Two concurrent requests with
 /// one key: the second waits on the key's row and then answers as a repeat.
 public enum Idempotency {
@@ -54,17 +54,6 @@ public enum Idempotency {
             bytes.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The digest of a JSON body in canonical form (keys sorted, no insignificant white
-    /// space), so a client that re-encodes the same object is recognised as repeating it;
-    /// anything that is not JSON is digested as sent.
-    public static func canonicalDigest(_ bytes: some Collection<UInt8>) -> String {
-        let data = Data(bytes)
-        guard !data.isEmpty, let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-            let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
-        else { return digest(data) }
-        return digest(canonical)
     }
 
     public static func perform(
@@ -154,7 +143,7 @@ extension Idempotency {
         let (stored, replayed) = try await perform(
             key: try request.idempotencyKey(), caller: identity.subject,
             scope: "\(request.method) \(request.uri.path)" + (request.headers[.ifMatch].map { " If-Match \($0)" } ?? ""),
-            requestHash: canonicalDigest(body.readableBytesView), pool: pool
+            requestHash: digest(body.readableBytesView), pool: pool
         ) { connection in try await work(body, identity, connection) }
         return stored.response(replayed: replayed)
     }

@@ -60,6 +60,13 @@ public struct ServiceConfiguration: Sendable {
         let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 500, in: 1...60_000, "longest outbox relay pause when there is nothing to publish (it wakes at once on the outbox trigger's NOTIFY)")
         let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
         let auth = readAuth(from: &env)
+        if service == "notifications" {
+            // Read by the notifications service's e-mail channel (SMTPConfiguration); declared
+            // here so the reference and the deploy checks list them.
+            _ = env.string("STYRBORD_SMTP_HOST", default: "", "SMTP server for e-mail notifications; empty: e-mail is queued, not sent")
+            _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port")
+            _ = env.string("STYRBORD_SMTP_FROM", default: "styrbord@localhost", "the From address of e-mail notifications")
+        }
         var kafka: KafkaConfiguration = switch profile {
         case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")
         case .production: KafkaConfiguration(bootstrapServers: brokers, clientID: "styrbord-\(service)")
