@@ -63,7 +63,7 @@ start_intake() { # start_intake PORT -> pid on stdout
     "$BIN/styrbord-intake" serve >"$WORK/intake-$1.log" 2>&1 &
   local pid=$!
   local deadline=$((SECONDS + 120))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$1/health/ready"; do
+  until curl -fsS -o /dev/null "http://127.0.0.1:$1/health/ready" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { tail -n 20 "$WORK/intake-$1.log" >&2; die "intake on $1 exited"; }
     [ $SECONDS -lt $deadline ] || die "intake on $1 not ready"
     sleep 0.2
