@@ -72,7 +72,7 @@ public enum Idempotency {
                 return response
             }
             return (response, false)
-        } catch let error as PostgresError where error.isUniqueViolation && error.message.contains("idempotency_keys") {
+        } catch let error as PostgresError where isKeyConflict(error) {
             // A concurrent request with this key committed first; our work rolled back.
             guard let stored = try await lookup(key: key, caller: caller, scope: scope, requestHash: requestHash, pool: pool)
             else { throw error }
@@ -87,12 +87,32 @@ public enum Idempotency {
         on connection: PostgresConnection
     ) async throws {
         try await connection.execute(
-            """
-            INSERT INTO idempotency_keys (subject, key, scope, request_hash, status, body, location, etag)
-            VALUES ($1, $2, $3, $4, $5, $6::bytea, $7, $8)
-            """,
-            [caller, key, scope, requestHash, Int(response.status.code), PostgresBytes(response.body),
-             response.location, response.etag])
+            "INSERT INTO idempotency_keys (\(columns)) VALUES ($1, $2, $3, $4, $5, $6::bytea, $7, $8)",
+            row(response, key: key, caller: caller, scope: scope, requestHash: requestHash))
+    }
+
+    /// The remembered answers' columns, in the order of `row(…)`.
+    public static let columns = "subject, key, scope, request_hash, status, body, location, etag"
+
+    /// A remembered answer's values (cast `body` to bytea), for a statement that writes it
+    /// together with the effect.
+    public static func row(_ response: StoredResponse, key: String, caller: String, scope: String, requestHash: String)
+        -> [(any PostgresEncodable)?]
+    {
+        [caller, key, scope, requestHash, Int(response.status.code), PostgresBytes(response.body), response.location,
+         response.etag]
+    }
+
+    /// What else besides the body makes two requests with one key the same request: the
+    /// method, the path and the version named by `If-Match`.
+    public static func scope(of request: Request) -> String {
+        "\(request.method) \(request.uri.path)" + (request.headers[.ifMatch].map { " If-Match \($0)" } ?? "")
+    }
+
+    /// True when `error` is another request with the same (caller, key) having committed first.
+    public static func isKeyConflict(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isUniqueViolation && error.message.contains("idempotency_keys")
     }
 
     /// The remembered answer for (caller, key); nil when there is none, a 422 problem when
@@ -141,8 +161,7 @@ extension Idempotency {
         let identity = try context.requireIdentity()
         let body = try await request.collectBody(context: context, limit: limit)
         let (stored, replayed) = try await perform(
-            key: try request.idempotencyKey(), caller: identity.subject,
-            scope: "\(request.method) \(request.uri.path)" + (request.headers[.ifMatch].map { " If-Match \($0)" } ?? ""),
+            key: try request.idempotencyKey(), caller: identity.subject, scope: scope(of: request),
             requestHash: digest(body.readableBytesView), pool: pool
         ) { connection in try await work(body, identity, connection) }
         return stored.response(replayed: replayed)

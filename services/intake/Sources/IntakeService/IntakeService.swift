@@ -72,13 +72,36 @@ public enum IntakeService {
         }
 
         // Needs (behov).
+        // The hot path of city-wide intake: one statement writes the need, its event and the
+        // remembered answer; a repeat with the same key finds its answer on the key conflict.
         router.post("v1/needs") { request, context in
-            try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
-                let input = try JSONRequest.decode(NeedInput.self, from: body)
-                try requireNeedWriter(identity, organisation: input.organisationId, action: "registering a need")
-                try Problem.throwIfAny(input.validationProblems())
-                let need = try await needs.create(input, by: identity, traceParent: request.traceParent, on: connection)
-                return try .json(need, status: .created, location: "/v1/needs/\(need.initiativeId)", etag: need.etag)
+            let identity = try context.requireIdentity()
+            let body = try await request.collectBody(context: context, limit: bodyLimit)
+            let input = try JSONRequest.decode(NeedInput.self, from: body)
+            try requireNeedWriter(identity, organisation: input.organisationId, action: "registering a need")
+            try Problem.throwIfAny(input.validationProblems())
+            let key = try request.idempotencyKey()
+            let scope = Idempotency.scope(of: request)
+            let hash = Idempotency.digest(body.readableBytesView)
+            func replay() async throws -> Response? {
+                guard let key else { return nil }
+                return try await Idempotency.lookup(key: key, caller: identity.subject, scope: scope, requestHash: hash, pool: pool)?
+                    .response(replayed: true)
+            }
+            do {
+                guard let stored = try await needs.register(
+                    input, by: identity, traceParent: request.traceParent,
+                    idempotency: key.map { ($0, scope, hash) })
+                else {
+                    if let answer = try await replay() { return answer }
+                    throw Problem.validation([
+                        .init(name: "organisationId", reason: "is not an active organisation in the registry (GET /v1/organisations)")
+                    ])
+                }
+                return stored.response()
+            } catch where Idempotency.isKeyConflict(error) {
+                guard let answer = try await replay() else { throw error }
+                return answer
             }
         }
         router.get("v1/needs") { request, context in

@@ -1,6 +1,7 @@
 import Contracts
 import Domain
 import Foundation
+import HTTPTypes
 import Persistence
 import ServiceKit
 
@@ -48,42 +49,73 @@ struct NeedRepository: Sendable {
         AS answered_by
         """
 
-    /// Registers a need as a draft or submits it at once.
-    func create(_ input: NeedInput, by identity: Identity, traceParent: String?, on connection: PostgresConnection)
-        async throws -> NeedResource
-    {
-        _ = try await organisations.requireActive(input.organisationId, field: "organisationId", on: connection)
+    /// Registers a need as a draft or submits it at once: the row, its event and (with an
+    /// `Idempotency-Key`) the remembered answer are written by one statement — one round trip,
+    /// atomic without a transaction, nothing when the organisation is not active. A key
+    /// another request already used surfaces as `Idempotency.isKeyConflict`.
+    func register(
+        _ input: NeedInput, by identity: Identity, traceParent: String?,
+        idempotency: (key: String, scope: String, requestHash: String)?
+    ) async throws -> StoredResponse? {
         let need = input.normalised
-        let id = InitiativeID()
         let now = Date()
         let status: NeedStatus = input.draft == true ? .draft : .submitted
-        try await connection.execute(
-            """
-            INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver, goal_area,
-                               target_groups, expected_benefits, rough_cost, urgency, contact, links, status, created_by,
-                               created_at, updated_at, submitted_at, submitted_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14::jsonb, $15, $16,
-                    $17, $17, $18, $19)
-            """,
-            [id.rawValue, need.organisationId.rawValue, need.track.rawValue, need.title, need.description,
-             need.category.rawValue, need.driver.rawValue, need.goalArea?.rawValue, need.targetGroups.map(\.rawValue),
-             PostgresJSON(need.expectedBenefits ?? []), need.roughCost.map(PostgresJSON.init), need.urgency?.rawValue,
-             need.contact.map(PostgresJSON.init), PostgresJSON(need.links ?? []), status.rawValue, identity.subject, now,
-             status == .submitted ? now : nil, status == .submitted ? identity.subject : nil])
-        let stored = try await find(id, on: connection).orThrow(Problem.notFound("no need \(id)"))
-        switch status {
-        case .draft:
-            try await Outbox.enqueue(
+        let submitted = status == .submitted
+        let resource = NeedResource(
+            initiativeId: InitiativeID(), organisationId: need.organisationId, track: need.track, title: need.title,
+            description: need.description, category: need.category, driver: need.driver, goalArea: need.goalArea,
+            targetGroups: need.targetGroups, expectedBenefits: need.expectedBenefits ?? [], roughCost: need.roughCost,
+            urgency: need.urgency, contact: need.contact, links: need.links ?? [], status: status, version: 1,
+            createdBy: identity.subject, submittedBy: submitted ? identity.subject : nil, createdAt: now, updatedAt: now,
+            submittedAt: submitted ? now : nil, withdrawnAt: nil, withdrawalReason: nil, answeredByProposals: [])
+        let id = resource.initiativeId
+        let trace = [TraceParent.header: TraceParent.child(of: traceParent)]
+        let event = submitted
+            ? try CloudEvent(resource.submittedEvent, source: eventSource, subject: id.description, time: now, extensions: trace)
+            : try CloudEvent(
                 NeedDraftedV1(
                     initiativeId: id, organisationId: need.organisationId, track: need.track, title: need.title,
                     draftedBy: identity.subject, draftedAt: now),
-                about: id, topic: Topic.intake, source: eventSource, traceParent: traceParent, on: connection)
-        case .submitted, .withdrawn:
-            try await Outbox.enqueue(
-                stored.submittedEvent, about: id, topic: Topic.intake, source: eventSource, traceParent: traceParent,
-                on: connection)
+                source: eventSource, subject: id.description, time: now, extensions: trace)
+        let response = try StoredResponse.json(resource, status: .created, location: "/v1/needs/\(id)", etag: resource.etag)
+        let values: [(any PostgresEncodable)?] = [
+            id.rawValue, need.organisationId.rawValue, need.track.rawValue, need.title, need.description,
+            need.category.rawValue, need.driver.rawValue, need.goalArea?.rawValue, need.targetGroups.map(\.rawValue),
+            PostgresJSON(need.expectedBenefits ?? []), need.roughCost.map(PostgresJSON.init), need.urgency?.rawValue,
+            need.contact.map(PostgresJSON.init), PostgresJSON(need.links ?? []), status.rawValue, identity.subject, now,
+            submitted ? now : nil, submitted ? identity.subject : nil,
+        ]
+        let remembered = idempotency.map {
+            Idempotency.row(response, key: $0.key, caller: identity.subject, scope: $0.scope, requestHash: $0.requestHash)
+        } ?? Array(repeating: nil, count: 8)
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                WITH org AS (SELECT 1 FROM organisations WHERE organisation_id = $2::text AND active),
+                need AS (
+                    INSERT INTO needs (initiative_id, organisation_id, track, title, description, category, driver,
+                                       goal_area, target_groups, expected_benefits, rough_cost, urgency, contact, links,
+                                       status, created_by, created_at, updated_at, submitted_at, submitted_by)
+                    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text[],
+                           $10::jsonb, $11::jsonb, $12::text, $13::jsonb, $14::jsonb, $15::text, $16::text,
+                           $17::timestamptz, $17::timestamptz, $18::timestamptz, $19::text
+                    FROM org
+                    RETURNING initiative_id
+                ), event AS (
+                    INSERT INTO outbox (\(Outbox.columns))
+                    SELECT $20::text, $21::text, $22::text, $23::text, $24::jsonb, $25::bytea FROM need
+                    RETURNING 1
+                ), remembered AS (
+                    INSERT INTO idempotency_keys (\(Idempotency.columns))
+                    SELECT $26::text, $27::text, $28::text, $29::text, $30::integer, $31::bytea, $32::text, $33::text
+                    FROM need WHERE $27::text IS NOT NULL
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM need) AS created, (SELECT count(*) FROM event) AS events
+                """, values + Outbox.row(for: event, topic: Topic.intake, key: id.description) + remembered)
         }
-        return stored
+        guard try rows.first?.decode("created", as: Int.self) == 1 else { return nil }
+        return response
     }
 
     /// Replaces a need's editable fields at the version the caller read. A submitted
