@@ -24,6 +24,10 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN
     CREATE ROLE $role LOGIN;
   END IF;
+EXCEPTION
+  -- Roles are cluster-wide: another provisioning (a test suite's database) created it
+  -- between the check and the CREATE.
+  WHEN duplicate_object OR unique_violation THEN NULL;
 END
 \$\$;
 GRANT CONNECT ON DATABASE "$DATABASE" TO $role;
