@@ -37,13 +37,10 @@ struct IntakeTests {
 
     /// The intake outbox's events about `key`, oldest first: (type, data).
     static func events(_ system: RunningSystem, key: String) async throws -> [(type: String, data: [String: Any])] {
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
-        defer { pool.close() }
-        let rows = try await pool.withConnection { connection in
-            try await connection.query(
-                "SELECT event_type, convert_from(payload, 'UTF8') AS data FROM intake.outbox WHERE message_key = $1 ORDER BY position",
-                [key])
-        }
+        let rows = try await Self.rows(
+            system,
+            "SELECT event_type, convert_from(payload, 'UTF8') AS data FROM intake.outbox WHERE message_key = $1 ORDER BY position",
+            [key])
         return try rows.map { row in
             let text = try row.decode("data", as: String.self)
             return (try row.decode("event_type", as: String.self),
@@ -51,17 +48,15 @@ struct IntakeTests {
         }
     }
 
-    static func rows(_ system: RunningSystem, _ sql: String) async throws -> [PostgresRow] {
+    /// Rows of a query on the system's database as the administrator.
+    static func rows(_ system: RunningSystem, _ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> [PostgresRow] {
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
         defer { pool.close() }
-        return try await pool.withConnection { try await $0.query(sql) }
+        return try await pool.withConnection { try await $0.query(sql, parameters) }
     }
 
     static func count(_ system: RunningSystem, _ sql: String) async throws -> Int {
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
-        defer { pool.close() }
-        let rows = try await pool.withConnection { try await $0.query(sql) }
-        return try rows[0].decode(at: 0, as: Int.self)
+        try await rows(system, sql)[0].decode(at: 0, as: Int.self)
     }
 
     @Test("a need goes draft → submitted → withdrawn with an event at each step, and edits need the current ETag")
