@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C bridges: module map + shim.h, flags from pkg-config.
@@ -130,7 +131,8 @@ for service in services {
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Hummingbird", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird")]
+                + (service.name == "notifications" ? [.product(name: "AsyncHTTPClient", package: "async-http-client")] : []),
             path: "services/\(service.name)/Sources/\(service.module)",
             resources: [.copy("Migrations")] + (["intake", "notifications"].contains(service.name) ? [.copy("Data")] : []),
             swiftSettings: strict))

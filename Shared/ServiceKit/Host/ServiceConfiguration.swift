@@ -66,6 +66,13 @@ public struct ServiceConfiguration: Sendable {
             _ = env.string("STYRBORD_SMTP_HOST", default: "", "SMTP server for e-mail notifications; empty: e-mail is queued, not sent")
             _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port")
             _ = env.string("STYRBORD_SMTP_FROM", default: "styrbord@localhost", "the From address of e-mail notifications")
+            // Read by the webhook channel (WebhookConfiguration).
+            _ = env.int("STYRBORD_WEBHOOK_TIMEOUT_MS", default: 10_000, in: 100...120_000, "longest a webhook delivery may take, connecting included")
+            _ = env.int("STYRBORD_WEBHOOK_BACKOFF_BASE_MS", default: 1_000, in: 1...600_000, "wait before a failed webhook delivery's first retry; doubles with each further one (with jitter)")
+            _ = env.int("STYRBORD_WEBHOOK_BACKOFF_MAX_SECONDS", default: 3_600, in: 1...86_400, "longest wait between two attempts of a webhook delivery")
+            _ = env.int("STYRBORD_WEBHOOK_MAX_ATTEMPTS", default: 15, in: 1...100, "attempts after which a webhook delivery is given up (failed; an admin can redeliver it)")
+            _ = env.int("STYRBORD_WEBHOOK_PAUSE_AFTER_FAILURES", default: 10, in: 1...1_000, "failed deliveries in a row after which a webhook subscription is paused until resumed")
+            _ = env.int("STYRBORD_WEBHOOK_CONCURRENCY", default: 16, in: 1...256, "webhook deliveries in flight at once per instance")
         }
         var kafka: KafkaConfiguration = switch profile {
         case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")
