@@ -17,7 +17,7 @@ struct StyrbordBench: AsyncParsableCommand {
             """,
         subcommands: [
             KafkaCreateTopics.self, KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self,
-            PostgresInsertBenchmark.self, KafkaLatencyBenchmark.self,
+            PostgresInsertBenchmark.self, KafkaLatencyBenchmark.self, FanoutBenchmark.self,
         ])
 }
 

@@ -64,7 +64,11 @@ public struct ServiceConfiguration: Sendable {
             // Read by the notifications service's e-mail channel (SMTPConfiguration); declared
             // here so the reference and the deploy checks list them.
             _ = env.string("STYRBORD_SMTP_HOST", default: "", "SMTP server for e-mail notifications; empty: e-mail is queued, not sent")
-            _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port")
+            _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port (465 when STYRBORD_SMTP_SECURITY is tls and no port is set)")
+            _ = env.string("STYRBORD_SMTP_SECURITY", default: "none", "none, starttls (TLS after connecting; refused if not offered) or tls (TLS from the start)")
+            _ = env.string("STYRBORD_SMTP_USERNAME", default: "", "SMTP AUTH PLAIN user; empty: no authentication")
+            _ = env.string("STYRBORD_SMTP_PASSWORD", default: "", "SMTP AUTH PLAIN password", secret: true)
+            _ = env.string("STYRBORD_SMTP_CA_FILE", default: "", "PEM file of certificates trusted besides the system's for SMTP TLS")
             _ = env.string("STYRBORD_SMTP_FROM", default: "styrbord@localhost", "the From address of e-mail notifications")
             // Read by the webhook channel (WebhookConfiguration).
             _ = env.int("STYRBORD_WEBHOOK_TIMEOUT_MS", default: 10_000, in: 100...120_000, "longest a webhook delivery may take, connecting included")

@@ -1,4 +1,3 @@
-import Blocking
 import Foundation
 import Logging
 import Persistence
@@ -66,7 +65,6 @@ struct EmailDeliveryService: Service {
     let client: SMTPClient
     let logger: Logger
     var idleInterval: Duration = .milliseconds(200)
-    private let worker = BlockingWorker(label: "styrbord.smtp")
 
     init(pool: PostgresPool, client: SMTPClient, logger: Logger) {
         self.pool = pool
@@ -92,7 +90,6 @@ struct EmailDeliveryService: Service {
     /// One batch; returns how many deliveries it attempted.
     func deliverBatch(limit: Int = 20) async throws -> Int {
         let client = client
-        let worker = worker
         let from = client.configuration.from
         return try await pool.withTransaction { connection in
             let rows = try await connection.query(
@@ -114,7 +111,7 @@ struct EmailDeliveryService: Service {
                     actionEn: try row.decode("action_en", as: String?.self), dueOn: try row.decode("due_on", as: String?.self),
                     link: try row.decode("link", as: String?.self), date: Date())
                 do {
-                    try await worker.run { () throws(SMTPError) in try client.send(to: address, message: message) }
+                    try await client.send(to: address, message: message)
                     try await connection.execute(
                         "UPDATE email_deliveries SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE delivery_id = $1",
                         [id])

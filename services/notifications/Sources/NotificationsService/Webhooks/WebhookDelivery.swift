@@ -186,6 +186,7 @@ struct WebhookDeliveryService: Service {
         var url: String
         var secrets: [String]
         var body: [UInt8]
+        var eventId: String
         var eventType: String
     }
 
@@ -207,7 +208,7 @@ struct WebhookDeliveryService: Service {
                 UPDATE webhook_deliveries d SET leased_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
                 FROM due, webhook_subscriptions s, webhook_events e
                 WHERE d.delivery_id = due.delivery_id AND s.subscription_id = d.subscription_id AND e.event_id = d.event_id
-                RETURNING d.delivery_id, d.subscription_id, d.attempts, s.url, s.secret,
+                RETURNING d.delivery_id, d.subscription_id, d.attempts, d.event_id, s.url, s.secret,
                           CASE WHEN s.previous_secret_until > now() THEN s.previous_secret END AS previous_secret,
                           e.body, e.event_type
                 """, [configuration.concurrency, lease])
@@ -217,7 +218,8 @@ struct WebhookDeliveryService: Service {
                     attempt: try row.decode("attempts"), url: try row.decode("url"),
                     secrets: [try row.decode("secret", as: String.self)]
                         + [try row.decode("previous_secret", as: String?.self)].compactMap { $0 },
-                    body: Array(try row.decode("body", as: String.self).utf8), eventType: try row.decode("event_type"))
+                    body: Array(try row.decode("body", as: String.self).utf8), eventId: try row.decode("event_id"),
+                    eventType: try row.decode("event_type"))
             }
         }
         guard !claimed.isEmpty else { return 0 }
@@ -257,6 +259,7 @@ struct WebhookDeliveryService: Service {
         request.headers.add(name: "Styrbord-Webhook-Id", value: delivery.deliveryId.uuidString.lowercased())
         request.headers.add(name: "Styrbord-Webhook-Attempt", value: String(delivery.attempt))
         request.headers.add(name: "Styrbord-Webhook-Timestamp", value: String(timestamp))
+        request.headers.add(name: "Styrbord-Webhook-Event-Id", value: delivery.eventId)
         request.headers.add(name: "Styrbord-Webhook-Event-Type", value: delivery.eventType)
         request.headers.add(
             name: "Styrbord-Webhook-Signature",
