@@ -294,6 +294,51 @@ struct NotificationsTests {
             #expect(try sink.messages().isEmpty)
         }
     }
+
+    @Test("with the daily digest, a person gets one e-mail per period listing what arrived, instead of one per notification")
+    func dailyDigest() async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        let system = try await RunningSystem(
+            only: ["intake", "notifications"], environment: sink.environment.merging(["STYRBORD_DIGEST_INTERVAL_SECONDS": "4"]) { $1 })
+        defer { system.shutDown() }
+        let chair = TestTokens.mint(subject: "ssg-ordforande", organisation: "slk", roles: ["ssg"], email: "ordforande@example.org")
+        let member = TestTokens.mint(subject: "ssg-ledamot", organisation: "slk", roles: ["ssg"], email: "ledamot@example.org")
+        let email: [String: Any] = ["exemption-registered": ["channels": ["in-app", "email"]]]
+        #expect(try await Self.put(system, "/v1/preferences", ["kinds": email, "digest": "daily"], token: chair).status == 200)
+        #expect(try await Self.put(system, "/v1/preferences", ["kinds": email], token: member).status == 200)
+        try await Self.waitForRegistry(system)
+
+        var exemptions: [String] = []
+        for service in ["Arbetsplatstjänst", "Utskriftstjänst"] {
+            var body = Self.exemption
+            body["baseService"] = service
+            let registered = try await HTTP.post(system.url("intake", "/v1/exemptions"), body, token: Self.token("submitter", "utbildning"))
+            #expect(registered.status == 201)
+            exemptions.append(service)
+        }
+        func decoded(_ message: String) -> String {
+            let body = message.components(separatedBy: "\r\n\r\n").dropFirst().first ?? ""
+            return String(decoding: Data(base64Encoded: body, options: .ignoreUnknownCharacters) ?? Data(), as: UTF8.self)
+        }
+        // The member without a digest gets two e-mails; the chair's two notifications come
+        // in digests, each listed exactly once.
+        try await waitUntil("two single e-mails and digests listing both exemptions", timeout: .seconds(60)) {
+            let messages = try sink.messages()
+            let digests = messages.filter { $0.contains("X-Sink-Rcpt-To: ordforande@example.org") }.map(decoded)
+            let listed = digests.flatMap { $0.components(separatedBy: "\r\n").filter { $0.hasPrefix("• Avsteg") } }
+            return messages.filter { $0.contains("X-Sink-Rcpt-To: ledamot@example.org") }.count == 2 && listed.count == 2
+        }
+        let messages = try sink.messages()
+        let digests = messages.filter { $0.contains("X-Sink-Rcpt-To: ordforande@example.org") }
+        #expect(!digests.isEmpty && digests.allSatisfy { decoded($0).hasPrefix("Styrbord: ") && decoded($0).contains("sedan förra sammanfattningen") })
+        let lines = digests.map(decoded).flatMap { $0.components(separatedBy: "\r\n") }
+        for service in exemptions {
+            #expect(lines.filter { $0.hasPrefix("• Avsteg från bastjänst: \(service)") }.count == 1, "\(service) once in Swedish")
+            #expect(lines.contains { $0.hasPrefix("• ") && $0.contains(service) && !$0.contains("Avsteg") }, "\(service) in English too")
+        }
+        #expect(digests.map(decoded).allSatisfy { $0.contains("-- In English --") })
+    }
 }
 
 /// scripts/smtp-sink.py on a free port, writing the messages it receives to a folder.

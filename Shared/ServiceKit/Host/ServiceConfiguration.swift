@@ -70,6 +70,8 @@ public struct ServiceConfiguration: Sendable {
             _ = env.string("STYRBORD_SMTP_PASSWORD", default: "", "SMTP AUTH PLAIN password", secret: true)
             _ = env.string("STYRBORD_SMTP_CA_FILE", default: "", "PEM file of certificates trusted besides the system's for SMTP TLS")
             _ = env.string("STYRBORD_SMTP_FROM", default: "styrbord@localhost", "the From address of e-mail notifications")
+            _ = env.int("STYRBORD_DIGEST_HOUR", default: 7, in: 0...23, "hour (Swedish time) at which daily digests close and are sent")
+            _ = env.int("STYRBORD_DIGEST_INTERVAL_SECONDS", default: 0, in: 0...86_400, "0: digests daily at STYRBORD_DIGEST_HOUR; otherwise every so many seconds (development and tests)")
             // Read by the webhook channel (WebhookConfiguration).
             _ = env.int("STYRBORD_WEBHOOK_TIMEOUT_MS", default: 10_000, in: 100...120_000, "longest a webhook delivery may take, connecting included")
             _ = env.int("STYRBORD_WEBHOOK_BACKOFF_BASE_MS", default: 1_000, in: 1...600_000, "wait before a failed webhook delivery's first retry; doubles with each further one (with jitter)")

@@ -34,7 +34,13 @@ public enum NotificationsService {
                 resources.logger.warning("no STYRBORD_SMTP_HOST: e-mail deliveries are queued but not sent")
                 return [webhooks]
             }
-            return [webhooks, EmailDeliveryService(pool: resources.pool, client: SMTPClient(configuration: smtp), logger: resources.logger)]
+            let client = SMTPClient(configuration: smtp)
+            return [
+                webhooks, EmailDeliveryService(pool: resources.pool, client: client, logger: resources.logger),
+                DigestService(
+                    pool: resources.pool, client: client, schedule: try DigestSchedule.load(from: environment),
+                    logger: resources.logger),
+            ]
         },
         routes: { router, resources in
             do {
