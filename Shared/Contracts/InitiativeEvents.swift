@@ -185,5 +185,6 @@ public enum EventCatalogue {
         BenefitPlanCreatedV1.self, NeedDraftedV1.self, NeedUpdatedV1.self, NeedWithdrawnV1.self,
         SupplierProposalSubmittedV1.self, ExemptionRegisteredV1.self, OrganisationRegisteredV1.self,
         OrganisationUpdatedV1.self,
+        OverlapDetectedV1.self,
     ]
 }

@@ -350,4 +350,70 @@ struct AnalysisTests {
         let contract = try system.checkAgainstOpenAPI([rate, notAdmin, opened, customerAnalyst, cb, early, futureReply, informed, completed])
         #expect(contract.passed, "\(contract.output)")
     }
+
+    @Test("two organisations' similar needs: one overlap event per pair tells both and the supplier; one organisation's own needs or unrelated ones do not")
+    func overlapTellsBothOrganisations() async throws {
+        let system = try await RunningSystem(only: ["intake", "analysis", "notifications"])
+        defer { system.shutDown() }
+        func submit(_ title: String, _ description: String, organisation: String) async throws -> String {
+            var body = WalkingSkeletonTests.need(title, organisation: organisation, track: "organisation-specific")
+            body["description"] = description
+            let reply = try await HTTP.post(system.url("intake", "/v1/needs"), body)
+            #expect(reply.status == 201, "\(reply.object)")
+            return try #require(reply.object["initiativeId"] as? String)
+        }
+        let first = try await submit(
+            "Automatiserade beslut om trygghetslarm",
+            "RPA för handläggning av ansökningar om trygghetslarm för personer 65+", organisation: "aldre-vard-omsorg")
+        let pool = Self.admin(system)
+        defer { pool.close() }
+        try await waitUntil("the first case is open") {
+            try await pool.withConnection { try await $0.query("SELECT 1 FROM analysis.analysis_cases WHERE initiative_id = $1", [UUID(uuidString: first)]) }.count == 1
+        }
+        let sameOrganisation = try await submit(
+            "Automatiserade beslut om trygghetslarm i hemtjänst",
+            "RPA för handläggning av ansökningar om trygghetslarm", organisation: "aldre-vard-omsorg")
+        let unrelated = try await submit(
+            "Bokningssystem för idrottshallar", "Föreningar ska kunna boka hallar digitalt", organisation: "idrott-forening")
+        let second = try await submit(
+            "Automatiserad handläggning av trygghetslarm",
+            "Robotautomatisering av beslut om trygghetslarm för äldre med funktionsnedsättning", organisation: "funktionsstod")
+
+        let funktionsstod = Self.token("submitter", "funktionsstod")
+        var notification: [String: Any] = [:]
+        try await waitUntil("funktionsstöd is told of the overlap") {
+            notification = try await NotificationsTests.feed(system, "&initiativeId=\(second)", token: funktionsstod)
+                .first { $0["kind"] as? String == "overlap-detected" } ?? [:]
+            return !notification.isEmpty
+        }
+        let sv = try #require(notification["sv"] as? [String: Any])
+        #expect((sv["title"] as? String)?.contains("Förvaltningen för funktionsstöd") == true)
+        #expect((sv["body"] as? String)?.contains("Automatiserade beslut om trygghetslarm") == true, "names the other need")
+        // The later case overlaps both of äldre samt vård och omsorg's needs: two pairs,
+        // announced by the later case; none between one organisation's own needs, none
+        // with the unrelated need.
+        let rows = try await pool.withConnection {
+            try await $0.query(
+                "SELECT initiative_id::text AS a, other_initiative_id::text AS b, matched_terms FROM analysis.overlap_pairs ORDER BY b")
+        }
+        #expect(Set(try rows.map { try $0.decode("a", as: String.self) }) == [second])
+        #expect(Set(try rows.map { try $0.decode("b", as: String.self) }) == [first, sameOrganisation])
+        #expect(try rows.allSatisfy { try $0.decode("matched_terms", as: [String].self).contains("trygghetslarm") })
+        try await waitUntil("each pair reaches the other organisation and the supplier") {
+            let elderly = try await NotificationsTests.feed(
+                system, "&initiativeId=\(second)", token: Self.token("submitter", "aldre-vard-omsorg"))
+            let supplier = try await NotificationsTests.feed(system, "&initiativeId=\(second)", token: Self.token("supplier", "intraservice"))
+            return elderly.filter { $0["kind"] as? String == "overlap-detected" }.count == 2
+                && supplier.filter { $0["kind"] as? String == "overlap-detected" }.count == 2
+        }
+        for quiet in [first, sameOrganisation, unrelated] {
+            let told = try await NotificationsTests.feed(system, "&initiativeId=\(quiet)", token: HTTP.adminToken)
+            #expect(!told.contains { $0["kind"] as? String == "overlap-detected" })
+        }
+        let events = try await pool.withConnection {
+            try await $0.query("SELECT count(*) AS n FROM analysis.outbox WHERE event_type = 'se.goteborg.styrbord.overlap.detected.v1'")
+        }
+        #expect(try events[0].decode("n", as: Int.self) == 2)
+    }
 }
+

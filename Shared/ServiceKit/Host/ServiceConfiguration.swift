@@ -60,6 +60,10 @@ public struct ServiceConfiguration: Sendable {
         let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 500, in: 1...60_000, "longest outbox relay pause when there is nothing to publish (it wakes at once on the outbox trigger's NOTIFY)")
         let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
         let auth = readAuth(from: &env)
+        if service == "analysis" {
+            // Read by the analysis service's overlap detection (OverlapDetection.threshold).
+            _ = env.string("STYRBORD_OVERLAP_THRESHOLD", default: "0.2", "score (0–1, the reuse search's) from which two organisations' needs count as overlapping and both are told")
+        }
         if service == "notifications" {
             // Read by the notifications service's e-mail channel (SMTPConfiguration); declared
             // here so the reference and the deploy checks list them.

@@ -19,6 +19,7 @@ public enum AnalysisService {
         migrations: { try Migration.service(in: .module, service: "analysis") },
         publishes: [Topic.analysis], consumes: [Topic.intake],
         handler: { event, connection in try await handle(event, on: connection) },
+        prepare: { _ in _ = try OverlapDetection.threshold.get() },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
     /// Opens a case for a submitted need; other intake events are not this service's concern.
@@ -35,11 +36,14 @@ public enum AnalysisService {
             [need.initiativeId.rawValue, need.organisationId.rawValue, analysing.rawValue, need.track.rawValue, need.title,
              need.description, Date()])
         guard opened == 1 else { return }
+        let openedEvent = AnalysisOpenedV1(
+            initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track, title: need.title,
+            analysingOrganisationId: analysing, openedAt: Date())
         try await Outbox.enqueue(
-            AnalysisOpenedV1(
-                initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track, title: need.title,
-                analysingOrganisationId: analysing, openedAt: Date()),
-            about: need.initiativeId, topic: Topic.analysis, source: EventSource.of(service: "analysis"),
+            openedEvent, about: need.initiativeId, topic: Topic.analysis, source: EventSource.of(service: "analysis"),
+            traceParent: event.extensions[TraceParent.header], on: connection)
+        try await OverlapDetection.detect(
+            for: openedEvent, description: need.description, threshold: try OverlapDetection.threshold.get(),
             traceParent: event.extensions[TraceParent.header], on: connection)
     }
 

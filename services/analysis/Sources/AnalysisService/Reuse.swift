@@ -79,8 +79,13 @@ enum ReuseSearch {
         """
 
     static func candidates(for record: AnalysisRecord, limit: Int, on connection: PostgresConnection) async throws -> [ReuseCandidate] {
-        let text = record.title + " " + record.description
-        let rows = try await connection.query(sql, [text, record.initiativeId.rawValue, limit])
+        try await candidates(text: record.title + " " + record.description, excluding: record.initiativeId, limit: limit, on: connection)
+    }
+
+    static func candidates(text: String, excluding initiative: InitiativeID, limit: Int, on connection: PostgresConnection)
+        async throws -> [ReuseCandidate]
+    {
+        let rows = try await connection.query(sql, [text, initiative.rawValue, limit])
         return try rows.map { row in
             ReuseCandidate(
                 kind: try row.decode("kind", as: ReuseCandidateKind.self), id: try row.decode("id"),
