@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "KitBenchmark",
             dependencies: [
-                "Messaging", "Persistence", "ServiceKit", "Contracts", "Domain",
+                "Messaging", "Persistence", "ServiceKit", "Contracts", "Domain", "AnalysisService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

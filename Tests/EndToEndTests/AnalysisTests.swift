@@ -415,5 +415,62 @@ struct AnalysisTests {
         }
         #expect(try events[0].decode("n", as: Int.self) == 2)
     }
+
+    @Test("a case is assigned to an analyst and its history lists every step; a supplier's proposal opens a common-track case the supplier analyses")
+    func assignmentHistoryAndProposals() async throws {
+        let system = try await RunningSystem(only: ["intake", "analysis"])
+        defer { system.shutDown() }
+        var replies: [HTTP.Reply] = []
+        let initiative = try await Self.submit(system, track: "organisation-specific")
+        let base = "/v1/analyses/\(initiative)"
+        let analyst = Self.token("analyst", "aldre-vard-omsorg")
+        _ = try await HTTP.retrying("the case opens") {
+            try await HTTP.get(system.url("analysis", base), token: analyst)
+        } until: { $0.status == 200 }
+
+        let refused = try await Self.put(system, "\(base)/assignee", ["analyst": " karin "], ifMatch: "\"1\"", token: analyst)
+        #expect(refused.status == 422 && Self.names(refused) == ["analyst"])
+        let submitter = try await Self.put(
+            system, "\(base)/assignee", ["analyst": "karin"], ifMatch: "\"1\"", token: Self.token("submitter", "aldre-vard-omsorg"))
+        #expect(submitter.status == 403)
+        let otherAnalyst = try await Self.put(
+            system, "\(base)/assignee", ["analyst": "karin"], ifMatch: "\"1\"", token: Self.token("analyst", "utbildning"))
+        #expect(otherAnalyst.status == 404, "another organisation's analyst does not see the case")
+        let assigned = try await Self.put(system, "\(base)/assignee", ["analyst": "karin"], ifMatch: "\"1\"", token: analyst)
+        #expect(assigned.status == 200 && assigned.object["assignee"] as? String == "karin")
+        #expect(assigned.object["version"] as? Int == 2 && assigned.object["origin"] as? String == "need")
+        let stale = try await Self.put(system, "\(base)/assignee", ["analyst": "per"], ifMatch: "\"1\"", token: analyst)
+        #expect(stale.status == 412)
+        let costs = try await Self.put(system, "\(base)/cost-benefit", AnalysisSteps.costBenefit, ifMatch: "\"2\"", token: analyst)
+        #expect(costs.status == 200)
+        let history = try await HTTP.get(system.url("analysis", "\(base)/history"), token: Self.token("submitter", "aldre-vard-omsorg"))
+        let entries = history.object["items"] as? [[String: Any]] ?? []
+        #expect(entries.map { $0["action"] as? String } == ["opened", "assigned", "cost-benefit recorded"])
+        #expect(entries.map { $0["actor"] as? String }.dropFirst() == ["analyst@aldre-vard-omsorg", "analyst@aldre-vard-omsorg"])
+        #expect(entries[1]["detail"] as? String == "karin")
+        let hidden = try await HTTP.get(system.url("analysis", "\(base)/history"), token: Self.token("analyst", "utbildning"))
+        #expect(hidden.status == 404)
+        replies += [refused, submitter, assigned, stale, history, hidden]
+
+        // A supplier's proposal answering a common need opens a case of its own.
+        let need = try await Self.submit(system, track: "common")
+        let proposal = try await HTTP.post(
+            system.url("intake", "/v1/proposals"),
+            ["title": "Gemensam robotplattform för larmhandläggning", "description": "Intraservice föreslår en gemensam RPA-tjänst.",
+             "category": "efficiency", "answersNeeds": [need]],
+            token: Self.token("supplier", "intraservice"))
+        #expect(proposal.status == 201, "\(proposal.object)")
+        let proposalId = try #require(proposal.object["initiativeId"] as? String)
+        let opened = try await HTTP.retrying("the proposal's case opens") {
+            try await HTTP.get(system.url("analysis", "/v1/analyses/\(proposalId)"), token: Self.token("analyst", "intraservice"))
+        } until: { $0.status == 200 }
+        #expect(opened.object["origin"] as? String == "proposal" && opened.object["track"] as? String == "common")
+        #expect(opened.object["analysingOrganisationId"] as? String == "intraservice")
+        replies.append(opened)
+
+        let contract = try system.checkAgainstOpenAPI(replies)
+        #expect(contract.passed, "\(contract.output)")
+    }
 }
+
 

@@ -94,3 +94,21 @@ enum ReuseSearch {
         }
     }
 }
+
+/// The reuse ranking as the service computes it, for the reuse-precision benchmark
+/// (styrbord-bench reuse-precision): no case is excluded.
+public enum ReuseRanking {
+    public struct Ranked: Sendable, Equatable {
+        /// `service` or `initiative`.
+        public let kind: String
+        /// A catalogue service id or an initiative id.
+        public let id: String
+        public let score: Decimal
+    }
+
+    public static func rank(_ text: String, limit: Int, on connection: PostgresConnection) async throws -> [Ranked] {
+        try await ReuseSearch.candidates(text: text, excluding: InitiativeID(), limit: limit, on: connection).map {
+            Ranked(kind: $0.kind.rawValue, id: $0.id, score: $0.score)
+        }
+    }
+}
