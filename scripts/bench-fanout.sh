@@ -22,33 +22,22 @@ EVENTS="${BENCH_EVENTS:-2000}"
 SUBSCRIPTIONS="${BENCH_SUBSCRIPTIONS:-2}"
 RATE="${BENCH_RATE:-50}"
 DURATION="${BENCH_DURATION:-20}"
-SCRATCH=".build-bench"
-log() { printf '[bench-fanout] %s\n' "$*" >&2; }
-die() { printf '[bench-fanout] error: %s\n' "$*" >&2; exit 1; }
-
-if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
-  log "building styrbord-notifications and styrbord-bench (release, --scratch-path $SCRATCH)"
-  swift build -c release --scratch-path "$SCRATCH" --product styrbord-notifications >&2
-  swift build -c release --scratch-path "$SCRATCH" --product styrbord-bench >&2
-fi
-BIN="$ROOT/$SCRATCH/release"
-[ -x "$BIN/styrbord-notifications" ] && [ -x "$BIN/styrbord-bench" ] || die "release binaries missing in $BIN"
-
-bash scripts/stack.sh start >&2
-eval "$(bash scripts/stack.sh env)"
-PG_PORT="${STYRBORD_PG_PORT:-55432}"
-KAFKA="127.0.0.1:${STYRBORD_KAFKA_PORT:-59092}"
-DATABASE="bench_fanout_$$"
+BENCH_NAME=bench-fanout
+# shellcheck source=bench/lib.sh
+source scripts/bench/lib.sh
+bench_build styrbord-notifications styrbord-bench
+DATABASE=""
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/styrbord-bench-fanout.XXXXXX")"
 PID=""
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
   wait 2>/dev/null || true
-  psql -q -X "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "$DATABASE" ] && bench_drop_database
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-bash scripts/provision-db.sh "$DATABASE" >&2
+bench_database "bench_fanout_$$"
+KAFKA="127.0.0.1:${STYRBORD_KAFKA_PORT:-59092}"
 export STYRBORD_AUTH_HMAC_KEYS="bench:$(openssl rand -hex 32)"
 PORT=$((20000 + RANDOM % 1000)); RECEIVER=$((PORT + 1000))
 

@@ -11,23 +11,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-SCRATCH=".build-bench"
-log() { printf '[bench-reuse] %s\n' "$*" >&2; }
-if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
-  log "building styrbord-analysis and styrbord-bench (release, --scratch-path $SCRATCH)"
-  swift build -c release --scratch-path "$SCRATCH" --product styrbord-analysis >&2
-  swift build -c release --scratch-path "$SCRATCH" --product styrbord-bench >&2
-fi
-BIN="$ROOT/$SCRATCH/release"
-bash scripts/stack.sh start >&2
-eval "$(bash scripts/stack.sh env)"
-PG_PORT="${STYRBORD_PG_PORT:-55432}"
-DATABASE="bench_reuse_$$"
-cleanup() {
-  psql -q -X "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-bash scripts/provision-db.sh "$DATABASE" >&2
+BENCH_NAME=bench-reuse
+# shellcheck source=bench/lib.sh
+source scripts/bench/lib.sh
+bench_build styrbord-analysis styrbord-bench
+DATABASE=""
+trap '[ -n "$DATABASE" ] && bench_drop_database' EXIT
+bench_database "bench_reuse_$$"
 STYRBORD_DATABASE_URL="postgresql://styrbord_analysis@127.0.0.1:$PG_PORT/$DATABASE" STYRBORD_LOG_LEVEL=warning \
 STYRBORD_AUTH_HMAC_KEYS="bench:$(openssl rand -hex 32)" "$BIN/styrbord-analysis" migrate >&2
 "$BIN/styrbord-bench" reuse-precision --database-url "postgresql://styrbord_analysis@127.0.0.1:$PG_PORT/$DATABASE" \

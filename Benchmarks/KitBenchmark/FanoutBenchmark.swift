@@ -153,14 +153,8 @@ struct FanoutBenchmark: AsyncParsableCommand {
             guard let at = sent.withLock({ $0[event.id] }) else { continue }
             for arrival in arrivals.arrivals(of: event.id) { latencies.append((arrival - at).seconds * 1_000) }
         }
-        latencies.sort()
-        func percentile(_ p: Double) -> Double {
-            latencies[min(latencies.count - 1, Int((p / 100 * Double(latencies.count - 1)).rounded()))]
-        }
         BenchmarkResult(
-            name: "fanout-latency", count: latencies.count, seconds: duration,
-            extra: [("p50_ms", String(format: "%.2f", percentile(50))), ("p99_ms", String(format: "%.2f", percentile(99))),
-                    ("max_ms", String(format: "%.2f", latencies.last ?? 0))]
+            name: "fanout-latency", count: latencies.count, seconds: duration, extra: latencyFields(latencies)
         ).print()
         await producer.shutdown()
     }
