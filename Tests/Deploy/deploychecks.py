@@ -119,8 +119,9 @@ def topics_in_code() -> set[str]:
 
 @functools.cache
 def metrics_in_code() -> set[str]:
+    """Metric labels declared in the kits and in the services' own code (a service's job)."""
     names = set()
-    for path in (ROOT / "Shared").rglob("*.swift"):
+    for path in [*(ROOT / "Shared").rglob("*.swift"), *(ROOT / "services").rglob("*.swift")]:
         names |= set(re.findall(r'(?:Counter|Gauge|Timer|Recorder|Meter)\(\s*label:\s*"([a-z_:][a-z0-9_:]*)"', path.read_text()))
     return names
 
