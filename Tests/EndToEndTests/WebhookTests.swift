@@ -97,6 +97,10 @@ struct WebhookTests {
         try await waitUntil("the subscription is paused after three failures in a row", timeout: .seconds(30)) {
             try await Self.subscription(system, id).object["status"] as? String == "paused"
         }
+        try await waitUntil("the paused subscription shows in the metrics", timeout: .seconds(30)) {
+            let metrics = try await HTTP.get(system.url("notifications", "/metrics"), token: nil)
+            return String(decoding: metrics.body, as: UTF8.self).contains("styrbord_webhook_subscriptions_paused 1")
+        }
         let paused = try await Self.subscription(system, id)
         #expect((paused.object["pausedReason"] as? String)?.contains("3 failed deliveries in a row") == true)
         #expect((paused.object["pausedReason"] as? String)?.contains("HTTP 500") == true)
