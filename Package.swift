@@ -132,7 +132,7 @@ for service in services {
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Hummingbird", package: "hummingbird")],
             path: "services/\(service.name)/Sources/\(service.module)",
-            resources: [.copy("Migrations")] + (["intake", "notifications"].contains(service.name) ? [.copy("Data")] : []),
+            resources: [.copy("Migrations")] + (["intake", "benefits", "notifications"].contains(service.name) ? [.copy("Data")] : []),
             swiftSettings: strict))
     package.targets.append(
         .executableTarget(

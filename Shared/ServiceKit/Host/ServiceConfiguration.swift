@@ -67,6 +67,12 @@ public struct ServiceConfiguration: Sendable {
             _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port")
             _ = env.string("STYRBORD_SMTP_FROM", default: "styrbord@localhost", "the From address of e-mail notifications")
         }
+        if service == "benefits" {
+            // Read by the benefits service's follow-up job (FollowUpJob.Options); declared
+            // here so the reference and the deploy checks list them.
+            _ = env.int("STYRBORD_FOLLOWUP_JOB_INTERVAL_SECONDS", default: 60, in: 1...86_400, "seconds between rounds of the follow-up job (due reminders and overdue escalations)")
+            _ = env.int("STYRBORD_FOLLOWUP_REMINDER_DAYS", default: 14, in: 0...365, "days before a follow-up's date that its reminder goes out; a measurement this close to the date counts as the follow-up")
+        }
         var kafka: KafkaConfiguration = switch profile {
         case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")
         case .production: KafkaConfiguration(bootstrapServers: brokers, clientID: "styrbord-\(service)")
