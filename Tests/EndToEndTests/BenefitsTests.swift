@@ -212,6 +212,51 @@ struct BenefitsTests {
                 == "Äldre samt vård- och omsorgsnämnden")
         replies.append(action)
 
+        // A common initiative of Utbildning whose benefit Äldre owns: go-live a month less a
+        // week ago makes the 1-month follow-up due within the reminder window. Äldre's
+        // benefit owner records its measurements; Utbildning's submitter may not.
+        let utbildning = Self.token("benefit-owner", "utbildning")
+        let commonBase = "/v1/plans/\(common)"
+        let commonDraft = try await HTTP.get(system.url("benefits", commonBase), token: utbildning)
+        var shared = Self.completeBenefits(try #require(commonDraft.object["benefits"] as? [[String: Any]]))
+        shared = [shared[0]]
+        shared[0]["followUpMonths"] = [1, 2]
+        shared[0]["target"] = ["value": "100", "date": "2027-12-31"]
+        let filledCommon = try await Self.send(
+            system, "PUT", commonBase, ["benefits": shared], ifMatch: commonDraft.header("ETag"), token: utbildning)
+        #expect(filledCommon.status == 200)
+        var sweden = Calendar(identifier: .gregorian)
+        sweden.timeZone = TimeZone(identifier: "Europe/Stockholm")!
+        let inAWeek = sweden.date(byAdding: .day, value: 7, to: Date())!
+        let goLive = sweden.date(byAdding: .month, value: -1, to: inAWeek)!
+        let day = DateFormatter()
+        day.calendar = sweden
+        day.timeZone = sweden.timeZone
+        day.dateFormat = "yyyy-MM-dd"
+        for body: [String: Any] in [["phase": "develop"], ["phase": "implement", "goLiveOn": day.string(from: goLive)]] {
+            if body["phase"] as? String == "develop" {
+                let agreedCommon = try await HTTP.post(system.url("benefits", "\(commonBase)/agree"), [:], token: utbildning)
+                #expect(agreedCommon.status == 200)
+            }
+            let moved = try await Self.send(system, "POST", "\(commonBase)/phase", body, token: utbildning)
+            #expect(moved.status == 200)
+        }
+        let sharedId = try #require(
+            ((try await HTTP.get(system.url("benefits", commonBase), token: utbildning)).object["benefits"] as? [[String: Any]])?
+                .first?["benefitId"] as? String)
+        let byOwnerOrganisation = try await Self.send(
+            system, "POST", "\(commonBase)/benefits/\(sharedId)/measurements",
+            ["value": "1", "measuredOn": day.string(from: goLive), "source": "Elevenkät"])
+        #expect(byOwnerOrganisation.status == 201, "the benefit owner's organisation records the measurement")
+        let bySubmitter = try await Self.send(
+            system, "POST", "\(commonBase)/benefits/\(sharedId)/measurements",
+            ["value": "1", "measuredOn": day.string(from: goLive), "source": "Elevenkät"],
+            token: Self.token("submitter", "utbildning"))
+        #expect(bySubmitter.status == 403)
+        let aldreReads = try await HTTP.get(system.url("benefits", commonBase), token: Self.owner)
+        #expect(aldreReads.status == 200, "the organisation owning a benefit reads the plan")
+        replies += [commonDraft, filledCommon, byOwnerOrganisation, bySubmitter, aldreReads]
+
         // Follow-ups past their date: A's 12-month, B's two and C's 12-month are overdue (A's
         // and C's 6-month were measured). Two more instances run the job every second; each
         // follow-up is announced exactly once.
@@ -243,10 +288,22 @@ struct BenefitsTests {
         #expect(Set(announced) == Set(["\(ids[0])/12", "\(ids[1])/6", "\(ids[1])/12", "\(ids[2])/12"]))
         #expect(overdue.allSatisfy { $0["ownerOrganisationId"] as? String == "aldre-vard-omsorg" })
 
+        try await waitUntil("the reminder of the common initiative's follow-up", timeout: .seconds(60), every: .milliseconds(200)) {
+            try await Self.outbox(pool, "follow-up.due", key: common).count >= 1
+        }
+        let due = try await Self.outbox(pool, "follow-up.due", key: common)
+        #expect(due.count == 1 && due.first?["months"] as? Int == 1)
+        #expect(due.first?["ownerOrganisationId"] as? String == "aldre-vard-omsorg")
+        #expect(try await Self.outbox(pool, "follow-up.overdue", key: common).isEmpty)
+        #expect(try await Self.outbox(pool, "follow-up.due", key: initiative).isEmpty, "past dates are escalated, not reminded")
+
         // Notifications: the board hears of the deviation, owner and board of the overdue follow-ups.
         try await waitUntil("deviation and escalation notifications", timeout: .seconds(60), every: .milliseconds(200)) {
             let kinds = try await WalkingSkeletonTests.notificationKinds(system)[initiative] ?? []
             return kinds.contains("benefit-deviating") && kinds.filter { $0 == "follow-up-overdue" }.count == 8
+        }
+        try await waitUntil("the reminder notification", timeout: .seconds(60), every: .milliseconds(200)) {
+            try await WalkingSkeletonTests.notificationKinds(system)[common]?.contains("follow-up-due") == true
         }
 
         // Management needs its plan; then the evaluation closes the initiative.
@@ -311,7 +368,8 @@ struct BenefitsTests {
         // Roll-ups and the city plan.
         let city = try await HTTP.get(system.url("benefits", "/v1/realisation"), token: ssg)
         #expect(city.object["scope"] as? String == "city")
-        #expect(city.object["initiatives"] as? Int == 1, "only agreed plans count")
+        #expect(city.object["initiatives"] as? Int == 2, "both plans are agreed")
+        #expect((city.object["organisations"] as? [[String: Any]])?.map { $0["organisationId"] as? String } == ["aldre-vard-omsorg", "utbildning"])
         #expect(((city.object["realisation"] as? [String: Any])?["byStatus"] as? [String: Any])?["deviating"] as? Int == 1)
         let mine = try await HTTP.get(system.url("benefits", "/v1/realisation"), token: Self.owner)
         #expect(mine.object["scope"] as? String == "organisation:aldre-vard-omsorg")
