@@ -149,5 +149,6 @@ package.targets.append(
 package.targets.append(
     .testTarget(
         name: "ServicesTests",
-        dependencies: ["Domain", "Contracts"] + services.map { .target(name: $0.module) },
+        dependencies: ["Domain", "Contracts", "Persistence", "ServiceKit", .product(name: "Logging", package: "swift-log")]
+            + services.map { .target(name: $0.module) },
         swiftSettings: strict))
