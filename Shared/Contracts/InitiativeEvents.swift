@@ -158,7 +158,8 @@ public struct DecisionMadeV1: EventPayload, Equatable {
 }
 
 /// A benefit realisation plan (nyttorealiseringsplan) was created for a prioritised
-/// initiative, empty until the benefit owners fill it. Source: benefits.
+/// initiative, pre-filled from the analysis's benefit lines when they have arrived; the
+/// benefit owners complete and agree it. Source: benefits.
 public struct BenefitPlanCreatedV1: EventPayload, Equatable {
     public static let eventType = "se.goteborg.styrbord.benefit-plan.created.v1"
     public static let schemaURI = schemaBase + "benefit-plan.created.v1.json"

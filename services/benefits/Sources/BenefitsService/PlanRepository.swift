@@ -29,15 +29,17 @@ struct PlanRepository: Sendable {
         }
     }
 
-    /// The plan locked for change by one of its owners; 404 when hidden, 403 when read-only,
-    /// 412 when `version` is stale.
+    /// The plan locked for change; 404 when hidden, 403 when the caller is not one of its
+    /// owners (unless `ownersOnly` is false: the caller checks finer rules itself), 412
+    /// when `version` is stale.
     func lockedForChange(
-        _ id: InitiativeID, by identity: Identity, ifMatch version: Int?, action: String, on connection: PostgresConnection
+        _ id: InitiativeID, by identity: Identity, ifMatch version: Int?, action: String, ownersOnly: Bool = true,
+        on connection: PostgresConnection
     ) async throws -> PlanRecord {
         guard let plan = try await find(id, on: connection, lock: true), PlanAccess.canRead(plan, identity) else {
             throw Problem.notFound("no benefit plan for \(id) that you can see; it is made when the initiative is prioritised")
         }
-        if action != "recording a measurement" { try PlanAccess.requireOwner(plan, identity, to: action) }
+        if ownersOnly { try PlanAccess.requireOwner(plan, identity, to: action) }
         if let version, plan.version != version { throw Problem.preconditionFailed(current: plan.etag) }
         return plan
     }
@@ -273,7 +275,8 @@ struct PlanRepository: Sendable {
         _ id: InitiativeID, benefit benefitId: UUID, _ input: MeasurementInput, by identity: Identity, traceParent: String?,
         on connection: PostgresConnection
     ) async throws -> MeasurementRecord {
-        let plan = try await lockedForChange(id, by: identity, ifMatch: nil, action: "recording a measurement", on: connection)
+        let plan = try await lockedForChange(
+            id, by: identity, ifMatch: nil, action: "recording a measurement", ownersOnly: false, on: connection)
         guard let benefit = plan.benefit(benefitId) else {
             throw Problem.notFound("plan \(id) has no benefit \(benefitId)")
         }
