@@ -346,7 +346,11 @@ struct BenefitsTests {
         let csvText = String(decoding: csv.body, as: UTF8.self)
         #expect(csvText.split(separator: "\r\n").count == 4, "the header and one line per benefit")
         #expect(csvText.contains("Automatiserade beslut om trygghetslarm;aldre-vard-omsorg;evaluated"))
-        replies += [own, bySSG, deviating, badFilter, ownOnly, csv]
+        let accepted = try await HTTP.send(
+            system.url("benefits", "/v1/register?organisationId=aldre-vard-omsorg"), method: "GET", body: nil,
+            headers: ["Accept": "text/csv"], token: ssg)
+        #expect(accepted.contentType?.hasPrefix("text/csv") == true && accepted.body == csv.body, "Accept: text/csv is the same export")
+        replies += [own, bySSG, deviating, badFilter, ownOnly, csv, accepted]
 
         // The open feed: only what the organisation published, without personal data.
         let hidden = try await HTTP.get(system.url("benefits", "/public/v1/initiatives"), token: nil)

@@ -24,7 +24,7 @@ public enum BenefitsService {
         handler: { event, connection in try await handle(event, on: connection) },
         publicPaths: [publicFeedPath],
         prepare: { resources in
-            let loaded = try await CityPlanRepository(pool: resources.pool).seed(try CityPlanFile.bundled())
+            let loaded = try await CityPlanRepository(pool: resources.pool).seed(try CityPlanFile.shipped.get())
             resources.logger.info("city plan loaded", metadata: ["new actions": "\(loaded)"])
         },
         backgroundServices: { resources, environment in

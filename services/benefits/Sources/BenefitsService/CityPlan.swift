@@ -33,6 +33,9 @@ struct CityPlanFile: Codable, Sendable {
     var goalAreas: [GoalAreaEntry]
     var actions: [ActionEntry]
 
+    /// The shipped file, read once; `prepare` stops the start when it is unusable.
+    static let shipped = Result { () throws -> CityPlanFile in try bundled() }
+
     /// The file shipped in the bundle; a missing or broken file stops the start with the reason.
     static func bundled() throws -> CityPlanFile {
         guard let url = Bundle.module.url(forResource: "Data/city-plan", withExtension: "json") else {
@@ -169,7 +172,7 @@ struct CityPlanRepository: Sendable {
     }
 
     func plan(visibleTo identity: Identity) async throws -> CityPlanResource {
-        let file = try CityPlanFile.bundled()
+        let file = try CityPlanFile.shipped.get()
         let all = identity.hasAny([.admin, .ssg, .auditor])
         return try await pool.withConnection { connection in
             let actions = try await actions(on: connection)
@@ -192,7 +195,7 @@ struct CityPlanRepository: Sendable {
     }
 
     func report() async throws -> CityPlanReport {
-        let file = try CityPlanFile.bundled()
+        let file = try CityPlanFile.shipped.get()
         let actions = try await pool.withConnection { connection in try await self.actions(on: connection) }
         func count(_ list: [ActionResource]) -> [String: Int] {
             var counts = Dictionary(uniqueKeysWithValues: ActionStatus.allCases.map { ($0.rawValue, 0) })
