@@ -126,7 +126,7 @@ struct BenefitsHandlerTests {
         }
     }
 
-    @Test("concurrent job rounds announce each due and overdue follow-up exactly once, and not a measured one")
+    @Test("concurrent job rounds announce each due and overdue follow-up exactly once, not a measured one nor one of a removed benefit")
     func jobAnnouncesOnce() async throws {
         try await Self.withSchema { pool in
             let initiative = InitiativeID()
@@ -135,10 +135,20 @@ struct BenefitsHandlerTests {
             let overdue = UUID()
             let soon = UUID()
             let later = UUID()
+            let removed = UUID()
             let today = try #require(CalendarDate("2026-06-15"))
+            let benefitIds = (0..<4).map { _ in UUID() }
+            let planned = benefitIds.map { id in
+                var benefit = PlannedBenefit(line: BenefitLine(description: "Nytta", stakeholder: .residents, kind: .qualitative, score: 3, indicator: "NKI"))
+                benefit.benefitId = id
+                return benefit
+            }
             _ = try await pool.withConnection { connection in
-                for (id, benefit, due) in [(measured, UUID(), "2026-05-01"), (overdue, UUID(), "2026-05-01"), (soon, UUID(), "2026-06-20"),
-                                           (later, UUID(), "2026-08-01")] {
+                try await connection.execute(
+                    "UPDATE benefit_plans SET benefits = $2::jsonb WHERE initiative_id = $1", [initiative.rawValue, PostgresJSON(planned)])
+                for (id, benefit, due) in [(measured, benefitIds[0], "2026-05-01"), (overdue, benefitIds[1], "2026-05-01"),
+                                           (soon, benefitIds[2], "2026-06-20"), (later, benefitIds[3], "2026-08-01"),
+                                           (removed, UUID(), "2026-05-01")] {
                     try await connection.execute(
                         "INSERT INTO follow_ups (follow_up_id, initiative_id, benefit_id, months, due_on) VALUES ($1, $2, $3, 6, $4::date)",
                         [id, initiative.rawValue, benefit, due])

@@ -88,6 +88,8 @@ struct FollowUpJob: Service {
                        p.organisation_id, p.title, p.benefits
                 FROM follow_ups f JOIN benefit_plans p ON p.initiative_id = f.initiative_id
                 WHERE f.due_on <= $1::date + $2::int AND p.phase <> 'evaluated'
+                  -- only benefits of the current revision (one a revision removed is no longer followed up)
+                  AND p.benefits @> jsonb_build_array(jsonb_build_object('benefitId', upper(f.benefit_id::text)))
                   AND NOT EXISTS (
                       SELECT 1 FROM follow_up_notices n WHERE n.follow_up_id = f.follow_up_id
                         AND n.kind = CASE WHEN f.due_on < $1::date THEN 'overdue' ELSE 'due' END)
