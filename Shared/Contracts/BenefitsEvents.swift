@@ -115,6 +115,9 @@ public struct BenefitDeviatingV1: EventPayload, Equatable {
     public var share: String
     /// The share expected on the measurement date (decimal text).
     public var expectedShare: String
+    /// The two shares in percent, one decimal (`"10"`, `"49.6"`), for messages to people.
+    public var sharePercent: String
+    public var expectedSharePercent: String
     public var measuredOn: CalendarDate
     public var detectedAt: Date
 
@@ -130,8 +133,20 @@ public struct BenefitDeviatingV1: EventPayload, Equatable {
         self.benefitDescription = benefitDescription
         self.share = share.description
         self.expectedShare = expectedShare.description
+        self.sharePercent = Self.percent(share)
+        self.expectedSharePercent = Self.percent(expectedShare)
         self.measuredOn = measuredOn
         self.detectedAt = detectedAt
+    }
+}
+
+extension BenefitDeviatingV1 {
+    /// `share` × 100 rounded to one decimal.
+    static func percent(_ share: Decimal) -> String {
+        var value = share * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 1, .plain)
+        return rounded.description
     }
 }
 
