@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C bridges: module map + shim.h, flags from pkg-config.
@@ -82,7 +85,9 @@ let package = Package(
         .executableTarget(
             name: "KitBenchmark",
             dependencies: [
-                "Messaging", "Persistence",
+                "Messaging", "Persistence", "ServiceKit", "Contracts", "Domain", "AnalysisService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/KitBenchmark", swiftSettings: strict),
@@ -130,7 +135,12 @@ for service in services {
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Hummingbird", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird")]
+                + (service.name == "notifications"
+                    ? [.product(name: "AsyncHTTPClient", package: "async-http-client"),
+                       .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                       .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
+                    : []),
             path: "services/\(service.name)/Sources/\(service.module)",
             resources: [.copy("Migrations")] + (["intake", "benefits", "notifications"].contains(service.name) ? [.copy("Data")] : []),
             swiftSettings: strict))

@@ -27,33 +27,22 @@ CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 KEYS="${BENCH_KEYS:-1}"
 IMPORT_ROWS="${BENCH_IMPORT_ROWS:-100000}"
 INSERTS="${BENCH_PG_INSERTS:-5000}"
-SCRATCH=".build-bench"
-log() { printf '[bench-intake] %s\n' "$*" >&2; }
-die() { printf '[bench-intake] error: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=bench-intake
+# shellcheck source=bench/lib.sh
+source scripts/bench/lib.sh
 command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk (scripts/setup.sh installs it)"
-
-if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
-  log "building styrbord-intake and styrbord-bench (release, --scratch-path $SCRATCH)"
-  swift build -c release --scratch-path "$SCRATCH" --product styrbord-intake >&2
-  swift build -c release --scratch-path "$SCRATCH" --product styrbord-bench >&2
-fi
-BIN="$ROOT/$SCRATCH/release"
-[ -x "$BIN/styrbord-intake" ] && [ -x "$BIN/styrbord-bench" ] || die "release binaries missing in $BIN"
-
-bash scripts/stack.sh start >&2
-eval "$(bash scripts/stack.sh env)"
-PG_PORT="${STYRBORD_PG_PORT:-55432}"
-DATABASE="bench_intake_$$"
+bench_build styrbord-intake styrbord-bench
+DATABASE=""
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/styrbord-bench-intake.XXXXXX")"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  psql -q -X "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -c "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "$DATABASE" ] && bench_drop_database
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-bash scripts/provision-db.sh "$DATABASE" >&2
+bench_database "bench_intake_$$"
 ADMIN_URL="postgresql://postgres@127.0.0.1:$PG_PORT/$DATABASE"
 export STYRBORD_AUTH_HMAC_KEYS="bench:$(openssl rand -hex 32)"
 

@@ -63,14 +63,8 @@ struct KafkaLatencyBenchmark: AsyncParsableCommand {
         await consumer.close()
         await producer.shutdown()
         guard !latencies.isEmpty else { throw ValidationError("no record came back") }
-        latencies.sort()
-        func percentile(_ p: Double) -> Double {
-            latencies[min(latencies.count - 1, Int((p / 100 * Double(latencies.count - 1)).rounded()))]
-        }
         BenchmarkResult(
-            name: "kafka-latency", count: latencies.count, seconds: duration,
-            extra: [("p50_ms", String(format: "%.2f", percentile(50))), ("p99_ms", String(format: "%.2f", percentile(99))),
-                    ("max_ms", String(format: "%.2f", latencies.last ?? 0))]
+            name: "kafka-latency", count: latencies.count, seconds: duration, extra: latencyFields(latencies)
         ).print()
     }
 }

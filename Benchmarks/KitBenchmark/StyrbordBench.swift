@@ -17,7 +17,8 @@ struct StyrbordBench: AsyncParsableCommand {
             """,
         subcommands: [
             KafkaCreateTopics.self, KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self,
-            PostgresInsertBenchmark.self, KafkaLatencyBenchmark.self,
+            PostgresInsertBenchmark.self, KafkaLatencyBenchmark.self, FanoutBenchmark.self,
+            ReusePrecisionBenchmark.self,
         ])
 }
 
@@ -82,4 +83,15 @@ extension Duration {
 struct BenchmarkFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// p50, p99 and the largest of a set of latencies in milliseconds, as result fields.
+func latencyFields(_ milliseconds: [Double]) -> [(String, String)] {
+    let sorted = milliseconds.sorted()
+    guard let largest = sorted.last else { return [("p50_ms", "n/a"), ("p99_ms", "n/a"), ("max_ms", "n/a")] }
+    func percentile(_ p: Double) -> Double {
+        sorted[min(sorted.count - 1, Int((p / 100 * Double(sorted.count - 1)).rounded()))]
+    }
+    return [("p50_ms", String(format: "%.2f", percentile(50))), ("p99_ms", String(format: "%.2f", percentile(99))),
+            ("max_ms", String(format: "%.2f", largest))]
 }

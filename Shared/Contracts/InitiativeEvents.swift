@@ -185,7 +185,8 @@ public enum EventCatalogue {
         NeedSubmittedV1.self, AnalysisOpenedV1.self, AnalysisCompletedV1.self, DecisionMadeV1.self,
         BenefitPlanCreatedV1.self, NeedDraftedV1.self, NeedUpdatedV1.self, NeedWithdrawnV1.self,
         SupplierProposalSubmittedV1.self, ExemptionRegisteredV1.self, OrganisationRegisteredV1.self,
-        OrganisationUpdatedV1.self, BenefitPlanAgreedV1.self, BenefitPlanRevisedV1.self, InitiativePhaseChangedV1.self,
-        BenefitDeviatingV1.self, FollowUpDueV1.self, FollowUpOverdueV1.self, InitiativeEvaluatedV1.self,
+        OrganisationUpdatedV1.self, OverlapDetectedV1.self, BenefitPlanAgreedV1.self, BenefitPlanRevisedV1.self,
+        InitiativePhaseChangedV1.self, BenefitDeviatingV1.self, FollowUpDueV1.self, FollowUpOverdueV1.self,
+        InitiativeEvaluatedV1.self,
     ]
 }

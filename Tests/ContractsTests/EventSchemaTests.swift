@@ -15,6 +15,12 @@ struct EventSchemaTests {
         lifetimeYears: 5, note: "Internt arbete omräknat till 650 kr/h")
 
     static let samples: [any EventPayload] = [
+        OverlapDetectedV1(
+            overlapId: UUID(), initiativeId: initiative, organisationId: organisation,
+            title: "Automatiserade beslut om trygghetslarm", otherInitiativeId: InitiativeID(),
+            otherOrganisationId: OrganisationID("funktionsstod")!, otherTitle: "Automatiserad handläggning av trygghetslarm",
+            supplierId: OrganisationID("intraservice")!, score: Decimal(string: "0.306")!,
+            matchedTerms: ["beslut", "trygghetslarm"], detectedAt: Date()),
         NeedSubmittedV1(
             initiativeId: initiative, organisationId: organisation, track: .organisationSpecific,
             title: "Automatiserade beslut om trygghetslarm", description: "RPA för personer 65+", category: .efficiency,

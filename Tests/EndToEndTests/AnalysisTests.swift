@@ -350,4 +350,127 @@ struct AnalysisTests {
         let contract = try system.checkAgainstOpenAPI([rate, notAdmin, opened, customerAnalyst, cb, early, futureReply, informed, completed])
         #expect(contract.passed, "\(contract.output)")
     }
+
+    @Test("two organisations' similar needs: one overlap event per pair tells both and the supplier; one organisation's own needs or unrelated ones do not")
+    func overlapTellsBothOrganisations() async throws {
+        let system = try await RunningSystem(only: ["intake", "analysis", "notifications"])
+        defer { system.shutDown() }
+        func submit(_ title: String, _ description: String, organisation: String) async throws -> String {
+            var body = WalkingSkeletonTests.need(title, organisation: organisation, track: "organisation-specific")
+            body["description"] = description
+            let reply = try await HTTP.post(system.url("intake", "/v1/needs"), body)
+            #expect(reply.status == 201, "\(reply.object)")
+            return try #require(reply.object["initiativeId"] as? String)
+        }
+        let first = try await submit(
+            "Automatiserade beslut om trygghetslarm",
+            "RPA för handläggning av ansökningar om trygghetslarm för personer 65+", organisation: "aldre-vard-omsorg")
+        let pool = Self.admin(system)
+        defer { pool.close() }
+        try await waitUntil("the first case is open") {
+            try await pool.withConnection { try await $0.query("SELECT 1 FROM analysis.analysis_cases WHERE initiative_id = $1", [UUID(uuidString: first)]) }.count == 1
+        }
+        let sameOrganisation = try await submit(
+            "Automatiserade beslut om trygghetslarm i hemtjänst",
+            "RPA för handläggning av ansökningar om trygghetslarm", organisation: "aldre-vard-omsorg")
+        let unrelated = try await submit(
+            "Bokningssystem för idrottshallar", "Föreningar ska kunna boka hallar digitalt", organisation: "idrott-forening")
+        let second = try await submit(
+            "Automatiserad handläggning av trygghetslarm",
+            "Robotautomatisering av beslut om trygghetslarm för äldre med funktionsnedsättning", organisation: "funktionsstod")
+
+        let funktionsstod = Self.token("submitter", "funktionsstod")
+        var notification: [String: Any] = [:]
+        try await waitUntil("funktionsstöd is told of the overlap") {
+            notification = try await NotificationsTests.feed(system, "&initiativeId=\(second)", token: funktionsstod)
+                .first { $0["kind"] as? String == "overlap-detected" } ?? [:]
+            return !notification.isEmpty
+        }
+        let sv = try #require(notification["sv"] as? [String: Any])
+        #expect((sv["title"] as? String)?.contains("Förvaltningen för funktionsstöd") == true)
+        #expect((sv["body"] as? String)?.contains("Automatiserade beslut om trygghetslarm") == true, "names the other need")
+        // The later case overlaps both of äldre samt vård och omsorg's needs: two pairs,
+        // announced by the later case; none between one organisation's own needs, none
+        // with the unrelated need.
+        let rows = try await pool.withConnection {
+            try await $0.query(
+                "SELECT initiative_id::text AS a, other_initiative_id::text AS b, matched_terms FROM analysis.overlap_pairs ORDER BY b")
+        }
+        #expect(Set(try rows.map { try $0.decode("a", as: String.self) }) == [second])
+        #expect(Set(try rows.map { try $0.decode("b", as: String.self) }) == [first, sameOrganisation])
+        #expect(try rows.allSatisfy { try $0.decode("matched_terms", as: [String].self).contains("trygghetslarm") })
+        try await waitUntil("each pair reaches the other organisation and the supplier") {
+            let elderly = try await NotificationsTests.feed(
+                system, "&initiativeId=\(second)", token: Self.token("submitter", "aldre-vard-omsorg"))
+            let supplier = try await NotificationsTests.feed(system, "&initiativeId=\(second)", token: Self.token("supplier", "intraservice"))
+            return elderly.filter { $0["kind"] as? String == "overlap-detected" }.count == 2
+                && supplier.filter { $0["kind"] as? String == "overlap-detected" }.count == 2
+        }
+        for quiet in [first, sameOrganisation, unrelated] {
+            let told = try await NotificationsTests.feed(system, "&initiativeId=\(quiet)", token: HTTP.adminToken)
+            #expect(!told.contains { $0["kind"] as? String == "overlap-detected" })
+        }
+        let events = try await pool.withConnection {
+            try await $0.query("SELECT count(*) AS n FROM analysis.outbox WHERE event_type = 'se.goteborg.styrbord.overlap.detected.v1'")
+        }
+        #expect(try events[0].decode("n", as: Int.self) == 2)
+    }
+
+    @Test("a case is assigned to an analyst and its history lists every step; a supplier's proposal opens a common-track case the supplier analyses")
+    func assignmentHistoryAndProposals() async throws {
+        let system = try await RunningSystem(only: ["intake", "analysis"])
+        defer { system.shutDown() }
+        var replies: [HTTP.Reply] = []
+        let initiative = try await Self.submit(system, track: "organisation-specific")
+        let base = "/v1/analyses/\(initiative)"
+        let analyst = Self.token("analyst", "aldre-vard-omsorg")
+        _ = try await HTTP.retrying("the case opens") {
+            try await HTTP.get(system.url("analysis", base), token: analyst)
+        } until: { $0.status == 200 }
+
+        let refused = try await Self.put(system, "\(base)/assignee", ["analyst": " karin "], ifMatch: "\"1\"", token: analyst)
+        #expect(refused.status == 422 && Self.names(refused) == ["analyst"])
+        let submitter = try await Self.put(
+            system, "\(base)/assignee", ["analyst": "karin"], ifMatch: "\"1\"", token: Self.token("submitter", "aldre-vard-omsorg"))
+        #expect(submitter.status == 403)
+        let otherAnalyst = try await Self.put(
+            system, "\(base)/assignee", ["analyst": "karin"], ifMatch: "\"1\"", token: Self.token("analyst", "utbildning"))
+        #expect(otherAnalyst.status == 404, "another organisation's analyst does not see the case")
+        let assigned = try await Self.put(system, "\(base)/assignee", ["analyst": "karin"], ifMatch: "\"1\"", token: analyst)
+        #expect(assigned.status == 200 && assigned.object["assignee"] as? String == "karin")
+        #expect(assigned.object["version"] as? Int == 2 && assigned.object["origin"] as? String == "need")
+        let stale = try await Self.put(system, "\(base)/assignee", ["analyst": "per"], ifMatch: "\"1\"", token: analyst)
+        #expect(stale.status == 412)
+        let costs = try await Self.put(system, "\(base)/cost-benefit", AnalysisSteps.costBenefit, ifMatch: "\"2\"", token: analyst)
+        #expect(costs.status == 200)
+        let history = try await HTTP.get(system.url("analysis", "\(base)/history"), token: Self.token("submitter", "aldre-vard-omsorg"))
+        let entries = history.object["items"] as? [[String: Any]] ?? []
+        #expect(entries.map { $0["action"] as? String } == ["opened", "assigned", "cost-benefit recorded"])
+        #expect(entries.map { $0["actor"] as? String }.dropFirst() == ["analyst@aldre-vard-omsorg", "analyst@aldre-vard-omsorg"])
+        #expect(entries[1]["detail"] as? String == "karin")
+        let hidden = try await HTTP.get(system.url("analysis", "\(base)/history"), token: Self.token("analyst", "utbildning"))
+        #expect(hidden.status == 404)
+        replies += [refused, submitter, assigned, stale, history, hidden]
+
+        // A supplier's proposal answering a common need opens a case of its own.
+        let need = try await Self.submit(system, track: "common")
+        let proposal = try await HTTP.post(
+            system.url("intake", "/v1/proposals"),
+            ["title": "Gemensam robotplattform för larmhandläggning", "description": "Intraservice föreslår en gemensam RPA-tjänst.",
+             "category": "efficiency", "answersNeeds": [need]],
+            token: Self.token("supplier", "intraservice"))
+        #expect(proposal.status == 201, "\(proposal.object)")
+        let proposalId = try #require(proposal.object["initiativeId"] as? String)
+        let opened = try await HTTP.retrying("the proposal's case opens") {
+            try await HTTP.get(system.url("analysis", "/v1/analyses/\(proposalId)"), token: Self.token("analyst", "intraservice"))
+        } until: { $0.status == 200 }
+        #expect(opened.object["origin"] as? String == "proposal" && opened.object["track"] as? String == "common")
+        #expect(opened.object["analysingOrganisationId"] as? String == "intraservice")
+        replies.append(opened)
+
+        let contract = try system.checkAgainstOpenAPI(replies)
+        #expect(contract.passed, "\(contract.output)")
+    }
 }
+
+

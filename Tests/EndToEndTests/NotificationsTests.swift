@@ -242,6 +242,103 @@ struct NotificationsTests {
         let contract = try system.checkAgainstOpenAPI([kinds, refused, stored, replayed, read, defaults])
         #expect(contract.passed, "\(contract.output)")
     }
+
+    @Test("e-mail goes over STARTTLS or TLS with authentication, the server's certificate checked; a wrong password is recorded and sends nothing")
+    func emailOverTLS() async throws {
+        let credentials = ["STYRBORD_SMTP_USERNAME": "styrbord", "STYRBORD_SMTP_PASSWORD": "rätt-lösenord"]
+        for security in ["starttls", "tls"] {
+            let sink = try SMTPSink(security: security, credentials: "styrbord:rätt-lösenord")
+            defer { sink.stop() }
+            let system = try await RunningSystem(
+                only: ["intake", "notifications"], environment: sink.environment.merging(credentials) { $1 })
+            defer { system.shutDown() }
+            let chair = TestTokens.mint(
+                subject: "ssg-ordforande", organisation: "slk", roles: ["ssg"], email: "ordforande@example.org")
+            let wantsEmail: [String: Any] = ["kinds": ["exemption-registered": ["channels": ["in-app", "email"]]]]
+            #expect(try await Self.put(system, "/v1/preferences", wantsEmail, token: chair).status == 200)
+            try await Self.waitForRegistry(system)
+            let registered = try await HTTP.post(
+                system.url("intake", "/v1/exemptions"), Self.exemption, token: Self.token("submitter", "utbildning"))
+            #expect(registered.status == 201)
+            try await waitUntil("the e-mail arrives over \(security)") { try !sink.messages().isEmpty }
+            let message = try #require(try sink.messages().first)
+            #expect(message.contains("X-Sink-TLS: yes") && message.contains("X-Sink-Auth: styrbord"), "\(security)")
+            #expect(message.contains("X-Sink-Rcpt-To: ordforande@example.org"))
+        }
+
+        // An untrusted certificate, then the wrong password: the delivery waits with the
+        // reason, and nothing arrives.
+        let wrongPassword = ["STYRBORD_SMTP_USERNAME": "styrbord", "STYRBORD_SMTP_PASSWORD": "fel"]
+        for (change, expected) in [(["STYRBORD_SMTP_CA_FILE": ""].merging(credentials) { $1 }, ["CERTIFICATE_VERIFY_FAILED"]), (wrongPassword, ["AUTH", "535"])] {
+            let sink = try SMTPSink(security: "starttls", credentials: "styrbord:rätt-lösenord")
+            defer { sink.stop() }
+            let system = try await RunningSystem(
+                only: ["intake", "notifications"], environment: sink.environment.merging(change) { $1 })
+            defer { system.shutDown() }
+            let chair = TestTokens.mint(subject: "ssg-ordforande", organisation: "slk", roles: ["ssg"], email: "ordforande@example.org")
+            #expect(try await Self.put(system, "/v1/preferences", ["kinds": ["exemption-registered": ["channels": ["in-app", "email"]]]], token: chair).status == 200)
+            try await Self.waitForRegistry(system)
+            #expect(try await HTTP.post(
+                system.url("intake", "/v1/exemptions"), Self.exemption, token: Self.token("submitter", "utbildning")).status == 201)
+            let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
+            defer { pool.close() }
+            var error = ""
+            try await waitUntil("the failed attempt is recorded") {
+                let rows = try await pool.withConnection {
+                    try await $0.query("SELECT last_error FROM notifications.email_deliveries WHERE last_error IS NOT NULL")
+                }
+                error = try rows.first?.decode("last_error", as: String.self) ?? ""
+                return !error.isEmpty
+            }
+            #expect(expected.allSatisfy { error.contains($0) }, "\(error)")
+            #expect(try sink.messages().isEmpty)
+        }
+    }
+
+    @Test("with the daily digest, a person gets one e-mail per period listing what arrived, instead of one per notification")
+    func dailyDigest() async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        let system = try await RunningSystem(
+            only: ["intake", "notifications"], environment: sink.environment.merging(["STYRBORD_DIGEST_INTERVAL_SECONDS": "4"]) { $1 })
+        defer { system.shutDown() }
+        let chair = TestTokens.mint(subject: "ssg-ordforande", organisation: "slk", roles: ["ssg"], email: "ordforande@example.org")
+        let member = TestTokens.mint(subject: "ssg-ledamot", organisation: "slk", roles: ["ssg"], email: "ledamot@example.org")
+        let email: [String: Any] = ["exemption-registered": ["channels": ["in-app", "email"]]]
+        #expect(try await Self.put(system, "/v1/preferences", ["kinds": email, "digest": "daily"], token: chair).status == 200)
+        #expect(try await Self.put(system, "/v1/preferences", ["kinds": email], token: member).status == 200)
+        try await Self.waitForRegistry(system)
+
+        var exemptions: [String] = []
+        for service in ["Arbetsplatstjänst", "Utskriftstjänst"] {
+            var body = Self.exemption
+            body["baseService"] = service
+            let registered = try await HTTP.post(system.url("intake", "/v1/exemptions"), body, token: Self.token("submitter", "utbildning"))
+            #expect(registered.status == 201)
+            exemptions.append(service)
+        }
+        func decoded(_ message: String) -> String {
+            let body = message.components(separatedBy: "\r\n\r\n").dropFirst().first ?? ""
+            return String(decoding: Data(base64Encoded: body, options: .ignoreUnknownCharacters) ?? Data(), as: UTF8.self)
+        }
+        // The member without a digest gets two e-mails; the chair's two notifications come
+        // in digests, each listed exactly once.
+        try await waitUntil("two single e-mails and digests listing both exemptions", timeout: .seconds(60)) {
+            let messages = try sink.messages()
+            let digests = messages.filter { $0.contains("X-Sink-Rcpt-To: ordforande@example.org") }.map(decoded)
+            let listed = digests.flatMap { $0.components(separatedBy: "\r\n").filter { $0.hasPrefix("• Avsteg") } }
+            return messages.filter { $0.contains("X-Sink-Rcpt-To: ledamot@example.org") }.count == 2 && listed.count == 2
+        }
+        let messages = try sink.messages()
+        let digests = messages.filter { $0.contains("X-Sink-Rcpt-To: ordforande@example.org") }
+        #expect(!digests.isEmpty && digests.allSatisfy { decoded($0).hasPrefix("Styrbord: ") && decoded($0).contains("sedan förra sammanfattningen") })
+        let lines = digests.map(decoded).flatMap { $0.components(separatedBy: "\r\n") }
+        for service in exemptions {
+            #expect(lines.filter { $0.hasPrefix("• Avsteg från bastjänst: \(service)") }.count == 1, "\(service) once in Swedish")
+            #expect(lines.contains { $0.hasPrefix("• ") && $0.contains(service) && !$0.contains("Avsteg") }, "\(service) in English too")
+        }
+        #expect(digests.map(decoded).allSatisfy { $0.contains("-- In English --") })
+    }
 }
 
 /// scripts/smtp-sink.py on a free port, writing the messages it receives to a folder.
@@ -250,17 +347,49 @@ final class SMTPSink: @unchecked Sendable {
     let folder: URL
     private let process = Process()
 
-    init() throws {
+    /// A certificate and key for `localhost`, made with openssl for one test.
+    struct Certificate {
+        let certificate: URL
+        let key: URL
+
+        init(in folder: URL) throws {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            certificate = folder.appendingPathComponent("sink-cert.pem")
+            key = folder.appendingPathComponent("sink-key.pem")
+            let made = try runCommand([
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost", "-keyout", key.path, "-out", certificate.path,
+            ])
+            guard made.status == 0 else { throw TestFailure("openssl could not make a certificate: \(made.output)") }
+        }
+    }
+
+    let certificate: Certificate?
+    let security: String
+
+    /// `security`: none, starttls or tls (with a fresh certificate for localhost);
+    /// `credentials`: "user:password" the sink then requires.
+    init(security: String = "none", credentials: String? = nil) throws {
         port = try freeLoopbackPort()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("styrbord-smtp-\(UUID().uuidString)")
+        self.security = security
+        certificate = security == "none" ? nil : try Certificate(in: folder.appendingPathComponent("tls"))
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "scripts/smtp-sink.py", "--port", String(port), "--dir", folder.path]
+        var arguments = ["python3", "scripts/smtp-sink.py", "--port", String(port), "--dir", folder.path, "--security", security]
+        if let certificate { arguments += ["--cert", certificate.certificate.path, "--key", certificate.key.path] }
+        if let credentials { arguments += ["--auth", credentials] }
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
 
     var environment: [String: String] {
-        ["STYRBORD_SMTP_HOST": "127.0.0.1", "STYRBORD_SMTP_PORT": String(port), "STYRBORD_SMTP_FROM": "styrbord@example.org"]
+        var environment = [
+            "STYRBORD_SMTP_HOST": certificate == nil ? "127.0.0.1" : "localhost", "STYRBORD_SMTP_PORT": String(port),
+            "STYRBORD_SMTP_FROM": "styrbord@example.org", "STYRBORD_SMTP_SECURITY": security,
+        ]
+        if let certificate { environment["STYRBORD_SMTP_CA_FILE"] = certificate.certificate.path }
+        return environment
     }
 
     /// The messages received so far, oldest first.

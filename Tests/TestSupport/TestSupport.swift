@@ -50,22 +50,46 @@ public var productsDirectory: URL {
     URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
 }
 
-/// Asks the kernel for a free loopback port.
+/// Hands out a loopback port no other caller in this test process has had, and that is
+/// free now. Ports come from below the kernel's ephemeral range (32768–60999 here), so
+/// an outgoing connection can never take one between handing it out and the service
+/// binding it, and parallel suites never get the same port: an earlier version asked the
+/// kernel for port 0, and two suites' services were once given one port, so one suite's
+/// requests reached the other suite's service.
 public func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    try PortAllocator.shared.next()
+}
+
+private final class PortAllocator: @unchecked Sendable {
+    static let shared = PortAllocator()
+    private static let range = 21_000..<32_000
+    private let lock = NSLock()
+    private var cursor = range.lowerBound + Int(getpid()) % (range.count / 2)
+
+    func next() throws -> Int {
+        try lock.withLock {
+            for _ in 0..<Self.range.count {
+                let candidate = cursor
+                cursor = cursor + 1 == Self.range.upperBound ? Self.range.lowerBound : cursor + 1
+                if Self.isFree(candidate) { return candidate }
+            }
+            throw TestFailure("no free loopback port in \(Self.range)")
+        }
     }
-    guard bound == 0 else { throw TestFailure("no free port") }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+
+    private static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        } == 0
     }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A Tansu broker of a test's own on a free port, so stopping it disturbs nothing else.

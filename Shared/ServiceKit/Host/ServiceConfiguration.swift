@@ -60,12 +60,29 @@ public struct ServiceConfiguration: Sendable {
         let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 500, in: 1...60_000, "longest outbox relay pause when there is nothing to publish (it wakes at once on the outbox trigger's NOTIFY)")
         let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
         let auth = readAuth(from: &env)
+        if service == "analysis" {
+            // Read by the analysis service's overlap detection (OverlapDetection.threshold).
+            _ = env.string("STYRBORD_OVERLAP_THRESHOLD", default: "0.2", "score (0–1, the reuse search's) from which two organisations' needs count as overlapping and both are told")
+        }
         if service == "notifications" {
             // Read by the notifications service's e-mail channel (SMTPConfiguration); declared
             // here so the reference and the deploy checks list them.
             _ = env.string("STYRBORD_SMTP_HOST", default: "", "SMTP server for e-mail notifications; empty: e-mail is queued, not sent")
-            _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port")
+            _ = env.int("STYRBORD_SMTP_PORT", default: 25, in: 1...65535, "SMTP port (465 when STYRBORD_SMTP_SECURITY is tls and no port is set)")
+            _ = env.string("STYRBORD_SMTP_SECURITY", default: "none", "none, starttls (TLS after connecting; refused if not offered) or tls (TLS from the start)")
+            _ = env.string("STYRBORD_SMTP_USERNAME", default: "", "SMTP AUTH PLAIN user; empty: no authentication")
+            _ = env.string("STYRBORD_SMTP_PASSWORD", default: "", "SMTP AUTH PLAIN password", secret: true)
+            _ = env.string("STYRBORD_SMTP_CA_FILE", default: "", "PEM file of certificates trusted besides the system's for SMTP TLS")
             _ = env.string("STYRBORD_SMTP_FROM", default: "styrbord@localhost", "the From address of e-mail notifications")
+            _ = env.int("STYRBORD_DIGEST_HOUR", default: 7, in: 0...23, "hour (Swedish time) at which daily digests close and are sent")
+            _ = env.int("STYRBORD_DIGEST_INTERVAL_SECONDS", default: 0, in: 0...86_400, "0: digests daily at STYRBORD_DIGEST_HOUR; otherwise every so many seconds (development and tests)")
+            // Read by the webhook channel (WebhookConfiguration).
+            _ = env.int("STYRBORD_WEBHOOK_TIMEOUT_MS", default: 10_000, in: 100...120_000, "longest a webhook delivery may take, connecting included")
+            _ = env.int("STYRBORD_WEBHOOK_BACKOFF_BASE_MS", default: 1_000, in: 1...600_000, "wait before a failed webhook delivery's first retry; doubles with each further one (with jitter)")
+            _ = env.int("STYRBORD_WEBHOOK_BACKOFF_MAX_SECONDS", default: 3_600, in: 1...86_400, "longest wait between two attempts of a webhook delivery")
+            _ = env.int("STYRBORD_WEBHOOK_MAX_ATTEMPTS", default: 15, in: 1...100, "attempts after which a webhook delivery is given up (failed; an admin can redeliver it)")
+            _ = env.int("STYRBORD_WEBHOOK_PAUSE_AFTER_FAILURES", default: 10, in: 1...1_000, "failed deliveries in a row after which a webhook subscription is paused until resumed")
+            _ = env.int("STYRBORD_WEBHOOK_CONCURRENCY", default: 16, in: 1...256, "webhook deliveries in flight at once per instance")
         }
         if service == "benefits" {
             // Read by the benefits service's follow-up job (FollowUpJob.Options); declared

@@ -175,6 +175,10 @@ struct AnalysisCase: Codable, Sendable {
     var reuse: StoredReuse?
     var supplierBoardInformed: StoredSupplierBoardInformation?
     var completeness: Completeness
+    /// The analyst (a person of the analysing organisation) the case is assigned to.
+    var assignee: String?
+    /// `need` or `proposal` (a supplier's proposed common initiative).
+    var origin: String
 
     var etag: String { "\"\(version)\"" }
 }
@@ -198,6 +202,8 @@ struct AnalysisRecord: Sendable {
     var risk: StoredRisk?
     var reuse: StoredReuse?
     var supplierBoardInformed: StoredSupplierBoardInformation?
+    var assignee: String?
+    var origin: String
 
     var etag: String { "\"\(version)\"" }
 
@@ -221,7 +227,7 @@ struct AnalysisRecord: Sendable {
             track: track, title: title, status: status, version: version, openedAt: openedAt, updatedAt: updatedAt,
             completedAt: completedAt, summary: summary, costBenefit: costBenefit.map(CostBenefitView.init),
             risk: risk.map(RiskAssessmentView.init), reuse: reuse, supplierBoardInformed: supplierBoardInformed,
-            completeness: completeness)
+            completeness: completeness, assignee: assignee, origin: origin)
     }
 }
 

@@ -68,7 +68,7 @@ struct AnalysisRepository: Sendable {
         let rate = try await rates.rate(for: record.organisationId, on: connection)
         let stored = StoredCostBenefit(input: input, hourlyRate: rate, recordedBy: identity.subject, recordedAt: Date())
         record.costBenefit = stored
-        try await save(&record, column: "cost_benefit", PostgresJSON(stored), on: connection)
+        try await save(&record, column: "cost_benefit", PostgresJSON(stored), by: identity, action: "cost-benefit recorded", on: connection)
         return record
     }
 
@@ -81,7 +81,7 @@ struct AnalysisRepository: Sendable {
         try requireOpen(record)
         let stored = StoredRisk(input: input, recordedBy: identity.subject, recordedAt: Date())
         record.risk = stored
-        try await save(&record, column: "risk", PostgresJSON(stored), on: connection)
+        try await save(&record, column: "risk", PostgresJSON(stored), by: identity, action: "risk assessment recorded", on: connection)
         return record
     }
 
@@ -113,7 +113,7 @@ struct AnalysisRepository: Sendable {
             candidateId: input.decision == .new ? nil : input.candidateId?.lowercased(), recordedBy: identity.subject,
             recordedAt: Date())
         record.reuse = stored
-        try await save(&record, column: "reuse", PostgresJSON(stored), on: connection)
+        try await save(&record, column: "reuse", PostgresJSON(stored), by: identity, action: "reuse decision recorded", on: connection)
         return record
     }
 
@@ -132,7 +132,7 @@ struct AnalysisRepository: Sendable {
             informedOn: input.informedOn, board: input.board.trimmingCharacters(in: .whitespaces),
             reference: input.reference, recordedBy: identity.subject, recordedAt: Date())
         record.supplierBoardInformed = stored
-        try await save(&record, column: "supplier_board_informed", PostgresJSON(stored), on: connection)
+        try await save(&record, column: "supplier_board_informed", PostgresJSON(stored), by: identity, action: "supplier board informed", on: connection)
         return record
     }
 
@@ -159,6 +159,7 @@ struct AnalysisRepository: Sendable {
                 version = version + 1
             WHERE initiative_id = $1
             """, [id.rawValue, now, PostgresJSON(summary)])
+        try await AnalysisHistory.record(id, actor: identity.subject, action: "completed", at: now, on: connection)
         record.status = .completed
         record.completedAt = now
         record.updatedAt = now
@@ -182,14 +183,44 @@ struct AnalysisRepository: Sendable {
 
     /// Writes one part (a jsonb column whose name is a constant of this file) and bumps the version.
     private func save(
-        _ record: inout AnalysisRecord, column: String, _ value: some PostgresEncodable, on connection: PostgresConnection
+        _ record: inout AnalysisRecord, column: String, _ value: some PostgresEncodable, by identity: Identity,
+        action: String, on connection: PostgresConnection
     ) async throws {
         let now = Date()
         try await connection.execute(
             "UPDATE analysis_cases SET \(column) = $2::jsonb, updated_at = $3, version = version + 1 WHERE initiative_id = $1",
             [record.initiativeId.rawValue, value, now])
+        try await AnalysisHistory.record(record.initiativeId, actor: identity.subject, action: action, at: now, on: connection)
         record.version += 1
         record.updatedAt = now
+    }
+
+    /// Assigns the case to an analyst of the analysing organisation (or takes it off them
+    /// with `null`).
+    func assign(
+        _ id: InitiativeID, _ input: AssignmentInput, ifMatch version: Int?, by identity: Identity,
+        on connection: PostgresConnection
+    ) async throws -> AnalysisRecord {
+        var record = try await lockedForChange(id, by: identity, ifMatch: version, action: "assigning an analysis", on: connection)
+        try requireOpen(record)
+        let now = Date()
+        try await connection.execute(
+            "UPDATE analysis_cases SET assignee = $2, updated_at = $3, version = version + 1 WHERE initiative_id = $1",
+            [id.rawValue, input.analyst, now])
+        try await AnalysisHistory.record(
+            id, actor: identity.subject, action: "assigned", detail: input.analyst ?? "(unassigned)", at: now, on: connection)
+        record.assignee = input.analyst
+        record.version += 1
+        record.updatedAt = now
+        return record
+    }
+
+    func history(_ id: InitiativeID, visibleTo identity: Identity) async throws -> [AnalysisHistory.Entry] {
+        _ = try await find(id, visibleTo: identity)
+        let rows = try await pool.withConnection {
+            try await $0.query("SELECT * FROM analysis_history WHERE initiative_id = $1 ORDER BY seq", [id.rawValue])
+        }
+        return try rows.map(AnalysisHistory.Entry.init(row:))
     }
 
     static func decode(_ row: PostgresRow) throws -> AnalysisRecord {
@@ -206,7 +237,8 @@ struct AnalysisRepository: Sendable {
             risk: try row.decode("risk", as: PostgresJSON<StoredRisk>?.self)?.value,
             reuse: try row.decode("reuse", as: PostgresJSON<StoredReuse>?.self)?.value,
             supplierBoardInformed: try row.decode(
-                "supplier_board_informed", as: PostgresJSON<StoredSupplierBoardInformation>?.self)?.value)
+                "supplier_board_informed", as: PostgresJSON<StoredSupplierBoardInformation>?.self)?.value,
+            assignee: try row.decode("assignee", as: String?.self), origin: try row.decode("origin"))
     }
 }
 

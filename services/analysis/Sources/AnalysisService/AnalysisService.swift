@@ -19,28 +19,61 @@ public enum AnalysisService {
         migrations: { try Migration.service(in: .module, service: "analysis") },
         publishes: [Topic.analysis], consumes: [Topic.intake],
         handler: { event, connection in try await handle(event, on: connection) },
+        prepare: { _ in _ = try OverlapDetection.threshold.get() },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
-    /// Opens a case for a submitted need; other intake events are not this service's concern.
+    /// Opens a case for a submitted need or a supplier's proposal; other intake events are
+    /// not this service's concern.
     static func handle(_ event: CloudEvent, on connection: PostgresConnection) async throws {
-        guard event.type == NeedSubmittedV1.eventType else { return }
-        let need = try event.decode(NeedSubmittedV1.self)
-        let analysing = need.track == .common ? try OrganisationID(defaultSupplier).orThrow("supplier") : need.organisationId
-        let opened = try await connection.execute(
+        let traceParent = event.extensions[TraceParent.header]
+        switch event.type {
+        case NeedSubmittedV1.eventType:
+            let need = try event.decode(NeedSubmittedV1.self)
+            let analysing = need.track == .common ? try OrganisationID(defaultSupplier).orThrow("supplier") : need.organisationId
+            try await open(
+                AnalysisOpenedV1(
+                    initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track, title: need.title,
+                    analysingOrganisationId: analysing, openedAt: Date()),
+                description: need.description, origin: "need", actor: need.submittedBy ?? "intake", traceParent: traceParent,
+                on: connection)
+        case SupplierProposalSubmittedV1.eventType:
+            // The supplier analyses its own proposal with the customers (track 2).
+            let proposal = try event.decode(SupplierProposalSubmittedV1.self)
+            try await open(
+                AnalysisOpenedV1(
+                    initiativeId: proposal.initiativeId, organisationId: proposal.supplierId, track: .common,
+                    title: proposal.title, analysingOrganisationId: proposal.supplierId, openedAt: Date()),
+                description: proposal.description, origin: "proposal", actor: proposal.submittedBy, traceParent: traceParent,
+                on: connection)
+        default:
+            return
+        }
+    }
+
+    /// Opens the case once (a redelivery finds it open and does nothing), announces it,
+    /// and looks for other organisations' overlapping initiatives.
+    static func open(
+        _ opened: AnalysisOpenedV1, description: String, origin: String, actor: String, traceParent: String?,
+        on connection: PostgresConnection
+    ) async throws {
+        let inserted = try await connection.execute(
             """
             INSERT INTO analysis_cases (initiative_id, organisation_id, analysing_organisation_id, track, title, description,
-                                        status, opened_at)
-            VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (initiative_id) DO NOTHING
+                                        status, opened_at, origin)
+            VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8) ON CONFLICT (initiative_id) DO NOTHING
             """,
-            [need.initiativeId.rawValue, need.organisationId.rawValue, analysing.rawValue, need.track.rawValue, need.title,
-             need.description, Date()])
-        guard opened == 1 else { return }
+            [opened.initiativeId.rawValue, opened.organisationId.rawValue, opened.analysingOrganisationId.rawValue,
+             opened.track.rawValue, opened.title, description, opened.openedAt, origin])
+        guard inserted == 1 else { return }
+        try await AnalysisHistory.record(
+            opened.initiativeId, actor: actor, action: "opened", detail: "from a \(origin), analysed by \(opened.analysingOrganisationId)",
+            at: opened.openedAt, on: connection)
         try await Outbox.enqueue(
-            AnalysisOpenedV1(
-                initiativeId: need.initiativeId, organisationId: need.organisationId, track: need.track, title: need.title,
-                analysingOrganisationId: analysing, openedAt: Date()),
-            about: need.initiativeId, topic: Topic.analysis, source: EventSource.of(service: "analysis"),
-            traceParent: event.extensions[TraceParent.header], on: connection)
+            opened, about: opened.initiativeId, topic: Topic.analysis, source: EventSource.of(service: "analysis"),
+            traceParent: traceParent, on: connection)
+        try await OverlapDetection.detect(
+            for: opened, description: description, threshold: try OverlapDetection.threshold.get(), traceParent: traceParent,
+            on: connection)
     }
 
     /// The largest JSON body a write accepts.
@@ -61,6 +94,20 @@ public enum AnalysisService {
             let identity = try context.requireIdentity()
             let found = try await cases.find(try context.initiativeParameter(), visibleTo: identity)
             return try JSONResponse.make(found.resource, headers: [.eTag: found.etag])
+        }
+        router.get("v1/analyses/:id/history") { _, context in
+            let identity = try context.requireIdentity()
+            return try JSONResponse.make(["items": try await cases.history(try context.initiativeParameter(), visibleTo: identity)])
+        }
+        router.put("v1/analyses/:id/assignee") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(AssignmentInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let record = try await cases.assign(id, input, ifMatch: version ?? 0, by: identity, on: connection)
+                return try .json(record.resource, etag: record.etag)
+            }
         }
         router.put("v1/analyses/:id/cost-benefit") { request, context in
             let id = try context.initiativeParameter()

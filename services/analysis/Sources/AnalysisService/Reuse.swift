@@ -79,13 +79,36 @@ enum ReuseSearch {
         """
 
     static func candidates(for record: AnalysisRecord, limit: Int, on connection: PostgresConnection) async throws -> [ReuseCandidate] {
-        let text = record.title + " " + record.description
-        let rows = try await connection.query(sql, [text, record.initiativeId.rawValue, limit])
+        try await candidates(text: record.title + " " + record.description, excluding: record.initiativeId, limit: limit, on: connection)
+    }
+
+    static func candidates(text: String, excluding initiative: InitiativeID, limit: Int, on connection: PostgresConnection)
+        async throws -> [ReuseCandidate]
+    {
+        let rows = try await connection.query(sql, [text, initiative.rawValue, limit])
         return try rows.map { row in
             ReuseCandidate(
                 kind: try row.decode("kind", as: ReuseCandidateKind.self), id: try row.decode("id"),
                 title: try row.decode("title"), organisationId: try row.decode("organisation_id"),
                 score: try row.decode("score", as: Decimal.self), matchedTerms: try row.decode("matched", as: [String].self))
+        }
+    }
+}
+
+/// The reuse ranking as the service computes it, for the reuse-precision benchmark
+/// (styrbord-bench reuse-precision): no case is excluded.
+public enum ReuseRanking {
+    public struct Ranked: Sendable, Equatable {
+        /// `service` or `initiative`.
+        public let kind: String
+        /// A catalogue service id or an initiative id.
+        public let id: String
+        public let score: Decimal
+    }
+
+    public static func rank(_ text: String, limit: Int, on connection: PostgresConnection) async throws -> [Ranked] {
+        try await ReuseSearch.candidates(text: text, excluding: InitiativeID(), limit: limit, on: connection).map {
+            Ranked(kind: $0.kind.rawValue, id: $0.id, score: $0.score)
         }
     }
 }

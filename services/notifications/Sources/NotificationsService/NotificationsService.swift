@@ -28,11 +28,19 @@ public enum NotificationsService {
                 metadata: ["version": "\(rules.version)", "kinds": "\(rules.kinds.count)", "events": "\(rules.events.count)"])
         },
         backgroundServices: { resources, environment in
+            let webhooks = WebhookDeliveryService(
+                pool: resources.pool, configuration: try WebhookConfiguration.load(from: environment), logger: resources.logger)
             guard let smtp = try SMTPConfiguration.load(from: environment) else {
                 resources.logger.warning("no STYRBORD_SMTP_HOST: e-mail deliveries are queued but not sent")
-                return []
+                return [webhooks]
             }
-            return [EmailDeliveryService(pool: resources.pool, client: SMTPClient(configuration: smtp), logger: resources.logger)]
+            let client = SMTPClient(configuration: smtp)
+            return [
+                webhooks, EmailDeliveryService(pool: resources.pool, client: client, logger: resources.logger),
+                DigestService(
+                    pool: resources.pool, client: client, schedule: try DigestSchedule.load(from: environment),
+                    logger: resources.logger),
+            ]
         },
         routes: { router, resources in
             do {
@@ -46,6 +54,7 @@ public enum NotificationsService {
     /// Records the notifications `event` causes inside the inbox transaction: once per
     /// (event, recipient organisation, role, channel), whatever the redelivery.
     static func handle(_ event: CloudEvent, rules: NotificationRules, on connection: PostgresConnection) async throws {
+        try await WebhookQueue.enqueue(event, on: connection)
         switch event.type {
         case OrganisationRegisteredV1.eventType:
             return try await remember(try event.decode(OrganisationRegisteredV1.self).organisation, on: connection)
@@ -167,6 +176,8 @@ public enum NotificationsService {
                 return try .json(try await preferences.replace(with: input, for: identity, on: connection))
             }
         }
+
+        addWebhookRoutes(to: router, pool: pool)
 
         router.get("v1/evidence") { request, context in
             let identity = try context.requireIdentity()

@@ -1,4 +1,3 @@
-import Blocking
 import Foundation
 import Logging
 import Persistence
@@ -12,18 +11,26 @@ enum EmailQueue {
     /// recipient of one (the same audience as the feed, without the read-everything
     /// roles), wants e-mail for its kind, has not muted it, and has an address.
     static func enqueue(forEvent eventId: String, on connection: PostgresConnection) async throws {
+        // People with `digest: daily` get the notification in their next digest instead.
         try await connection.execute(
             """
-            INSERT INTO email_deliveries (delivery_id, notification_id, subject, address, created_at, next_attempt_at)
-            SELECT gen_random_uuid(), n.notification_id, p.subject, p.email, now(), now()
-            FROM notifications n
-            JOIN preferences p ON p.email IS NOT NULL
-              AND (p.document -> 'kinds' -> n.kind -> 'channels') ? 'email'
-              AND COALESCE((p.document -> 'kinds' -> n.kind ->> 'muted')::boolean, false) = false
-              AND (('ssg' = ANY(p.roles) AND n.recipient_role = 'ssg')
-                   OR (p.organisation_id = n.recipient_organisation
-                       AND (n.recipient_role = ANY(p.roles) OR n.recipient_role = 'board')))
-            WHERE n.event_id = $1
+            WITH recipients AS (
+                SELECT n.notification_id, p.subject, p.email, COALESCE(p.document ->> 'digest', 'none') = 'daily' AS daily
+                FROM notifications n
+                JOIN preferences p ON p.email IS NOT NULL
+                  AND (p.document -> 'kinds' -> n.kind -> 'channels') ? 'email'
+                  AND COALESCE((p.document -> 'kinds' -> n.kind ->> 'muted')::boolean, false) = false
+                  AND (('ssg' = ANY(p.roles) AND n.recipient_role = 'ssg')
+                       OR (p.organisation_id = n.recipient_organisation
+                           AND (n.recipient_role = ANY(p.roles) OR n.recipient_role = 'board')))
+                WHERE n.event_id = $1
+            ), singles AS (
+                INSERT INTO email_deliveries (delivery_id, notification_id, subject, address, created_at, next_attempt_at)
+                SELECT gen_random_uuid(), notification_id, subject, email, now(), now() FROM recipients WHERE NOT daily
+                ON CONFLICT (notification_id, subject) DO NOTHING
+            )
+            INSERT INTO digest_entries (notification_id, subject, created_at)
+            SELECT notification_id, subject, now() FROM recipients WHERE daily
             ON CONFLICT (notification_id, subject) DO NOTHING
             """, [eventId])
     }
@@ -41,14 +48,21 @@ enum EmailQueue {
         text += ["", "-- In English --", "", titleEn, "", bodyEn]
         if let actionEn { text += ["", actionEn] }
         if let dueOn { text += ["", "Senast / Due: \(dueOn)"] }
-        let body = Data(text.joined(separator: "\r\n").utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        return compose(id: deliveryId, from: from, to: to, subject: titleSv, lines: text, date: date)
+    }
+
+    /// An RFC 5322 message: UTF-8 text in base64, the subject encoded (RFC 2047), and the
+    /// id as `Message-ID`, so a resend carries the same id and mail clients show it once.
+    static func compose(id: UUID, from: String, to: String, subject: String, lines: [String], date: Date) -> String {
+        let body = Data(lines.joined(separator: "\r\n").utf8).base64EncodedString(
+            options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         let headers = [
-            "From: Styrbord <\(from)>", "To: <\(to)>", "Subject: =?UTF-8?B?\(Data(titleSv.utf8).base64EncodedString())?=",
-            "Date: \(formatter.string(from: date))", "Message-ID: <\(deliveryId.uuidString.lowercased())@styrbord>",
+            "From: Styrbord <\(from)>", "To: <\(to)>", "Subject: =?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?=",
+            "Date: \(formatter.string(from: date))", "Message-ID: <\(id.uuidString.lowercased())@styrbord>",
             "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64",
         ]
         return (headers + ["", body]).joined(separator: "\r\n")
@@ -66,7 +80,6 @@ struct EmailDeliveryService: Service {
     let client: SMTPClient
     let logger: Logger
     var idleInterval: Duration = .milliseconds(200)
-    private let worker = BlockingWorker(label: "styrbord.smtp")
 
     init(pool: PostgresPool, client: SMTPClient, logger: Logger) {
         self.pool = pool
@@ -92,7 +105,6 @@ struct EmailDeliveryService: Service {
     /// One batch; returns how many deliveries it attempted.
     func deliverBatch(limit: Int = 20) async throws -> Int {
         let client = client
-        let worker = worker
         let from = client.configuration.from
         return try await pool.withTransaction { connection in
             let rows = try await connection.query(
@@ -114,7 +126,7 @@ struct EmailDeliveryService: Service {
                     actionEn: try row.decode("action_en", as: String?.self), dueOn: try row.decode("due_on", as: String?.self),
                     link: try row.decode("link", as: String?.self), date: Date())
                 do {
-                    try await worker.run { () throws(SMTPError) in try client.send(to: address, message: message) }
+                    try await client.send(to: address, message: message)
                     try await connection.execute(
                         "UPDATE email_deliveries SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE delivery_id = $1",
                         [id])
