@@ -142,7 +142,7 @@ for service in services {
                        .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")]
                     : []),
             path: "services/\(service.name)/Sources/\(service.module)",
-            resources: [.copy("Migrations")] + (["intake", "notifications"].contains(service.name) ? [.copy("Data")] : []),
+            resources: [.copy("Migrations")] + (["intake", "benefits", "notifications"].contains(service.name) ? [.copy("Data")] : []),
             swiftSettings: strict))
     package.targets.append(
         .executableTarget(
@@ -159,5 +159,6 @@ package.targets.append(
 package.targets.append(
     .testTarget(
         name: "ServicesTests",
-        dependencies: ["Domain", "Contracts"] + services.map { .target(name: $0.module) },
+        dependencies: ["Domain", "Contracts", "Persistence", "ServiceKit", .product(name: "Logging", package: "swift-log")]
+            + services.map { .target(name: $0.module) },
         swiftSettings: strict))

@@ -158,7 +158,8 @@ public struct DecisionMadeV1: EventPayload, Equatable {
 }
 
 /// A benefit realisation plan (nyttorealiseringsplan) was created for a prioritised
-/// initiative, empty until the benefit owners fill it. Source: benefits.
+/// initiative, pre-filled from the analysis's benefit lines when they have arrived; the
+/// benefit owners complete and agree it. Source: benefits.
 public struct BenefitPlanCreatedV1: EventPayload, Equatable {
     public static let eventType = "se.goteborg.styrbord.benefit-plan.created.v1"
     public static let schemaURI = schemaBase + "benefit-plan.created.v1.json"
@@ -184,7 +185,8 @@ public enum EventCatalogue {
         NeedSubmittedV1.self, AnalysisOpenedV1.self, AnalysisCompletedV1.self, DecisionMadeV1.self,
         BenefitPlanCreatedV1.self, NeedDraftedV1.self, NeedUpdatedV1.self, NeedWithdrawnV1.self,
         SupplierProposalSubmittedV1.self, ExemptionRegisteredV1.self, OrganisationRegisteredV1.self,
-        OrganisationUpdatedV1.self,
-        OverlapDetectedV1.self,
+        OrganisationUpdatedV1.self, OverlapDetectedV1.self, BenefitPlanAgreedV1.self, BenefitPlanRevisedV1.self,
+        InitiativePhaseChangedV1.self, BenefitDeviatingV1.self, FollowUpDueV1.self, FollowUpOverdueV1.self,
+        InitiativeEvaluatedV1.self,
     ]
 }

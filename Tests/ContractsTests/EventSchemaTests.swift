@@ -94,7 +94,42 @@ struct EventSchemaTests {
                 board: "Styrelsen för Got Event AB", active: false),
             changedFields: ["active"], updatedAt: Date()),
         fullNeed,
+    ] + benefitSamples
+
+    /// The benefits service's events (issue 7).
+    static let benefitSamples: [any EventPayload] = [
+        BenefitPlanAgreedV1(
+            planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", revision: 1,
+            benefitCount: 3, agreedBy: "anna", agreedAt: Date()),
+        BenefitPlanRevisedV1(
+            planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", revision: 2,
+            reason: "Ny indikator", benefitCount: 3, revisedBy: "anna", revisedAt: Date()),
+        InitiativePhaseChangedV1(
+            initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", from: .develop, to: .implement,
+            goLiveOn: CalendarDate("2026-03-01")!, managementPlanReference: nil, changedBy: "anna", changedAt: Date()),
+        InitiativePhaseChangedV1(
+            initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", from: .implement, to: .management,
+            goLiveOn: CalendarDate("2026-03-01")!, managementPlanReference: "Förvaltningsplan 2026", changedBy: "anna",
+            changedAt: Date()),
+        BenefitDeviatingV1(
+            deviationId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", benefitId: UUID(),
+            benefitDescription: "Snabbare besked", share: Decimal(string: "-0.05")!, expectedShare: Decimal(string: "0.5")!,
+            measuredOn: CalendarDate("2026-09-01")!, detectedAt: Date()),
+        FollowUpDueV1(followUpNotice),
+        FollowUpOverdueV1(followUpNotice),
+        InitiativeEvaluatedV1(
+            initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm",
+            outcomes: [
+                .init(benefitId: UUID(), description: "Snabbare besked", status: .realised, share: Decimal(string: "1.05")),
+                .init(benefitId: UUID(), description: "Nöjdare brukare", status: .notMeasured, share: nil),
+            ],
+            lessonsLearned: "Mät utgångsläget före införandet.", evaluatedBy: "anna", evaluatedAt: Date()),
     ]
+
+    static let followUpNotice = FollowUpNotice(
+        followUpId: UUID(), initiativeId: initiative, organisationId: organisation,
+        ownerOrganisationId: OrganisationID("funktionsstod")!, title: "Trygghetslarm", benefitId: UUID(),
+        benefitDescription: "Snabbare besked", months: 6, dueOn: CalendarDate("2026-09-01")!)
 
     /// A submission with every optional field of v1 set.
     static let fullNeed = NeedSubmittedV1(

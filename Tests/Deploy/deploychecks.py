@@ -36,9 +36,7 @@ KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 # Metrics the alert rules use that the services do not export yet. The lead adds them to
 # the code; each entry then moves out of this set (a test fails while one is listed here
 # but already exported, so the list cannot go stale).
-PENDING_METRICS = {
-    "styrbord_job_last_success_timestamp_seconds": "gauge{job_name}: Unix time of a scheduled job's last successful run",
-}
+PENDING_METRICS: dict[str, str] = {}
 # Metrics of the platform the rules may use (Prometheus itself, kube-state-metrics).
 PLATFORM_METRICS = {"up", "kube_deployment_status_replicas_available", "kube_deployment_spec_replicas"}
 # Hummingbird's MetricsMiddleware labels ("hb.requests" …), as the Prometheus exporter
@@ -433,6 +431,38 @@ def check_compose_shape(compose: dict) -> list[str]:
         condition = ((all_services[name].get("depends_on") or {}).get(f"{name}-migrate") or {}).get("condition")
         if condition != "service_completed_successfully":
             problems.append(f"compose {name}: does not wait for {name}-migrate to complete")
+    return problems
+
+
+def consumed_topics() -> dict[str, set[str]]:
+    """Service name → the topics its definition consumes (`consumes: [Topic.x, …]` or `Topic.all`)."""
+    source = (ROOT / "Shared" / "Contracts" / "Topics.swift").read_text()
+    constants = dict(re.findall(r'static\s+let\s+(\w+)\s*=\s*"(styrbord\.[a-z0-9.]+)"', source))
+    result = {}
+    for name in services():
+        text = "\n".join(p.read_text() for p in (ROOT / "services" / name / "Sources").rglob("*.swift"))
+        found = re.search(r"consumes:\s*(\[[^\]]*\]|Topic\.all)", text)
+        if not found:
+            continue
+        names = re.findall(r"Topic\.(\w+)", found.group(1))
+        result[name] = set(constants.values()) if names == ["all"] else {constants[n] for n in names if n in constants}
+    return result
+
+
+def check_consumer_acls(docs: list[dict]) -> list[str]:
+    """Every KafkaUser `styrbord-<service>` may read each topic its service consumes and its group."""
+    problems = []
+    users = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "KafkaUser"}
+    for service, topics in sorted(consumed_topics().items()):
+        user = users.get(f"styrbord-{service}")
+        if user is None:
+            problems.append(f"no KafkaUser styrbord-{service}")
+            continue
+        acls = (user.get("spec", {}).get("authorization") or {}).get("acls", [])
+        readable = {a["resource"].get("name") for a in acls
+                    if a.get("resource", {}).get("type") == "topic" and "Read" in a.get("operations", [])}
+        for topic in sorted(topics - readable):
+            problems.append(f"KafkaUser styrbord-{service} may not read {topic}, which {service} consumes")
     return problems
 
 

@@ -192,6 +192,20 @@ def test_every_topic_the_code_uses_has_a_kafka_topic(overlay):
     assert_none(checks.check_topics(docs, name))
 
 
+def test_every_consumer_may_read_the_topics_it_consumes_in_prod():
+    assert checks.consumed_topics()["benefits"] == {"styrbord.analysis.events.v1", "styrbord.prioritisation.events.v1"}
+    assert_none(checks.check_consumer_acls(checks.render("prod")))
+
+
+def test_consumer_acl_check_fails_when_a_read_is_missing():
+    docs = deep(checks.render("prod"))
+    user = next(d for d in docs if d["kind"] == "KafkaUser" and d["metadata"]["name"] == "styrbord-benefits")
+    user["spec"]["authorization"]["acls"] = [
+        a for a in user["spec"]["authorization"]["acls"] if a["resource"].get("name") != "styrbord.analysis.events.v1"]
+    problems = checks.check_consumer_acls(docs)
+    assert problems == ["KafkaUser styrbord-benefits may not read styrbord.analysis.events.v1, which benefits consumes"], problems
+
+
 def test_prod_topics_are_replicated_three_times_with_two_in_sync():
     docs = checks.render("prod")
     topics = [d for d in docs if d["kind"] == "KafkaTopic"]

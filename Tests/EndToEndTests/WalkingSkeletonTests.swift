@@ -294,7 +294,8 @@ struct WalkingSkeletonTests {
                 """
                 SELECT (SELECT count(*) FROM analysis.inbox WHERE event_type LIKE '%need.submitted%') AS analysis_inbox,
                        (SELECT count(*) FROM intake.outbox WHERE event_type LIKE '%need.submitted%') AS intake_events,
-                       (SELECT count(*) FROM benefits.inbox) AS benefits_inbox,
+                       (SELECT count(*) FROM benefits.inbox WHERE event_type LIKE '%decision.made%') AS benefits_inbox,
+                       (SELECT count(*) FROM benefits.inbox WHERE event_type LIKE '%analysis.completed%') AS benefits_analyses,
                        (SELECT count(*) FROM prioritisation.outbox) AS decisions,
                        (SELECT count(*) FROM intake.outbox WHERE published_at IS NULL) AS unpublished
                 """)
@@ -302,6 +303,7 @@ struct WalkingSkeletonTests {
         #expect(try rows[0].decode("analysis_inbox", as: Int.self) == total)
         #expect(try rows[0].decode("intake_events", as: Int.self) == total)
         #expect(try rows[0].decode("benefits_inbox", as: Int.self) == total)
+        #expect(try rows[0].decode("benefits_analyses", as: Int.self) == total, "benefits remembers each analysis's benefit lines once")
         #expect(try rows[0].decode("decisions", as: Int.self) == total)
         #expect(try rows[0].decode("unpublished", as: Int.self) == 0)
     }

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Loads demo data through the services' HTTP APIs only, as a user would: registers the
 needs of scripts/demo/needs.json (idempotency keys make a second run change nothing),
-completes some analyses and records some decisions. Usage: load.py INTAKE ANALYSIS PRIORITISATION"""
+completes some analyses and records some decisions, and, given the benefits service, takes
+the safety-alarm RPA through an agreed plan, go-live and a measurement that falls behind.
+Usage: load.py INTAKE ANALYSIS PRIORITISATION [BENEFITS]"""
 import json
 import os, sys, time, urllib.error, urllib.request
 
 intake, analysis, prioritisation = sys.argv[1:4]
+benefits = sys.argv[4] if len(sys.argv) > 4 else None
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "needs.json"), encoding="utf-8") as f:
     demo = json.load(f)
@@ -77,6 +80,46 @@ def analyse(initiative, key, common):
     if status != 200:
         raise SystemExit(f"demo: completing the analysis of {key} failed: {status} {body}")
 
+def realise(initiative, key):
+    """Completes the pre-filled benefit plan, agrees it, goes live on 2025-01-01 (in the past,
+    so follow-ups are already due) and records a measurement that falls behind; publishes it
+    to the open feed. Skips what is already done, so a rerun changes nothing."""
+    plan = wait_for(f"{benefits}/v1/plans/{initiative}", "the benefit plan")
+    if plan["status"] == "draft":
+        owner = {"organisationId": plan["organisationId"], "name": "Demo Nyttoägare"}
+        complete = []
+        for benefit in plan["benefits"]:
+            complete.append({
+                "benefitId": benefit["benefitId"], "description": benefit["description"], "kind": benefit["kind"],
+                "stakeholder": benefit["stakeholder"], "owner": owner,
+                "indicator": benefit.get("indicator") or "Andel ansökningar med automatiskt beslut",
+                "unit": benefit.get("unit") or "procent", "baseline": {"value": "0", "date": "2024-12-01"},
+                "target": {"value": "100", "date": "2026-01-01"},
+                "measurementMethod": "Uttag ur verksamhetssystemet, månadsvis",
+                **({"economicValue": benefit["economicValue"]} if "economicValue" in benefit else {})})
+        status, body = call("PUT", f"{benefits}/v1/plans/{initiative}", {"benefits": complete, "goalAreas": ["internal-external-balance"]},
+                            {"If-Match": f'"{plan["version"]}"', "Idempotency-Key": f"{key}-plan"})
+        if status != 200:
+            raise SystemExit(f"demo: completing the benefit plan of {key} failed: {status} {body}")
+        status, plan = call("POST", f"{benefits}/v1/plans/{initiative}/agree", None, {"Idempotency-Key": f"{key}-agree"})
+        if status != 200:
+            raise SystemExit(f"demo: agreeing the benefit plan of {key} failed: {status} {plan}")
+    for phase, extra in (("develop", {}), ("implement", {"goLiveOn": "2025-01-01"})):
+        if plan["phase"] == "initiate" or (phase == "implement" and plan["phase"] == "develop"):
+            status, plan = call("POST", f"{benefits}/v1/plans/{initiative}/phase", {"phase": phase, **extra},
+                                {"Idempotency-Key": f"{key}-{phase}"})
+            if status != 200:
+                raise SystemExit(f"demo: moving {key} to {phase} failed: {status} {plan}")
+    first = plan["benefits"][0]
+    if "latestMeasurement" not in first:
+        status, body = call("POST", f"{benefits}/v1/plans/{initiative}/benefits/{first['benefitId']}/measurements",
+                            {"value": "10", "measuredOn": "2025-07-01", "source": "Demo: verksamhetssystemet"},
+                            {"Idempotency-Key": f"{key}-measurement"})
+        if status != 201:
+            raise SystemExit(f"demo: recording a measurement of {key} failed: {status} {body}")
+    call("PUT", f"{benefits}/v1/plans/{initiative}/publication", {"published": True}, {"Idempotency-Key": f"{key}-publish"})
+    print(f"  realising  {plan['title']}: agreed, live since 2025-01-01, first benefit deviating")
+
 for item in demo:
     status, need = call("POST", f"{intake}/v1/needs", item["need"], {"Idempotency-Key": item["key"]})
     if status not in (200, 201):
@@ -98,4 +141,6 @@ for item in demo:
             if time.monotonic() > deadline:
                 raise SystemExit(f"demo: recording the decision failed: {status} {body}")
             time.sleep(0.1)
+    if benefits and item.get("realise"):
+        realise(initiative, item["key"])
 print(f"demo: {len(demo)} needs loaded")

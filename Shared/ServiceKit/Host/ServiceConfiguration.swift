@@ -89,6 +89,12 @@ public struct ServiceConfiguration: Sendable {
             _ = env.int("STYRBORD_WEBHOOK_PAUSE_AFTER_FAILURES", default: 10, in: 1...1_000, "failed deliveries in a row after which a webhook subscription is paused until resumed")
             _ = env.int("STYRBORD_WEBHOOK_CONCURRENCY", default: 16, in: 1...256, "webhook deliveries in flight at once per instance")
         }
+        if service == "benefits" {
+            // Read by the benefits service's follow-up job (FollowUpJob.Options); declared
+            // here so the reference and the deploy checks list them.
+            _ = env.int("STYRBORD_FOLLOWUP_JOB_INTERVAL_SECONDS", default: 60, in: 1...86_400, "seconds between rounds of the follow-up job (due reminders and overdue escalations)")
+            _ = env.int("STYRBORD_FOLLOWUP_REMINDER_DAYS", default: 14, in: 0...365, "days before a follow-up's date that its reminder goes out; a measurement this close to the date counts as the follow-up")
+        }
         var kafka: KafkaConfiguration = switch profile {
         case .local: .localProfile(bootstrapServers: brokers, clientID: "styrbord-\(service)")
         case .production: KafkaConfiguration(bootstrapServers: brokers, clientID: "styrbord-\(service)")

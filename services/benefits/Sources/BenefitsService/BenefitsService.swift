@@ -1,80 +1,254 @@
 import Contracts
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
 import Persistence
 import ServiceKit
 
 /// The benefits service: *realisera och följa upp nytta och effekter*. A prioritised
-/// initiative gets a benefit realisation plan, empty until its benefit owners fill it.
+/// initiative gets a benefit realisation plan pre-filled from its analysis's benefit
+/// lines; the benefit owners complete and agree it (the immutable baseline), the
+/// initiative moves through its phases, measurements show how each benefit is doing,
+/// a scheduled job reminds and escalates follow-ups, and the register, the open feed and
+/// the city plan's follow-up report show the whole.
 public enum BenefitsService {
+    /// The path of the open feed (no bearer token).
+    static let publicFeedPath = "/public/v1/initiatives"
+
     public static let definition = ServiceDefinition(
         name: "benefits", defaultPort: 8084,
         migrations: { try Migration.service(in: .module, service: "benefits") },
-        publishes: [Topic.benefits], consumes: [Topic.prioritisation],
+        publishes: [Topic.benefits], consumes: [Topic.analysis, Topic.prioritisation],
         handler: { event, connection in try await handle(event, on: connection) },
+        publicPaths: [publicFeedPath],
+        prepare: { resources in
+            let loaded = try await CityPlanRepository(pool: resources.pool).seed(try CityPlanFile.shipped.get())
+            resources.logger.info("city plan loaded", metadata: ["new actions": "\(loaded)"])
+        },
+        backgroundServices: { resources, environment in
+            let options = try FollowUpJob.Options.load(from: environment)
+            return [FollowUpJob(pool: resources.pool, eventSource: resources.eventSource, options: options, logger: resources.logger)]
+        },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
+    /// Remembers a completed analysis's benefit lines and makes the plan of a prioritised
+    /// initiative; either may arrive first, and the plan is pre-filled once both are here.
     static func handle(_ event: CloudEvent, on connection: PostgresConnection) async throws {
-        guard event.type == DecisionMadeV1.eventType else { return }
-        let decision = try event.decode(DecisionMadeV1.self)
-        guard decision.outcome == .prioritised else { return }
-        let plan = BenefitPlan(
-            planId: UUID(), initiativeId: decision.initiativeId, organisationId: decision.organisationId,
-            title: decision.title, decisionId: decision.decisionId, status: "draft", createdAt: Date())
-        let created = try await connection.execute(
-            """
-            INSERT INTO benefit_plans (plan_id, initiative_id, organisation_id, title, decision_id, status, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (initiative_id) DO NOTHING
-            """,
-            [plan.planId, plan.initiativeId.rawValue, plan.organisationId.rawValue, plan.title, plan.decisionId,
-             plan.status, plan.createdAt])
-        guard created == 1 else { return }
-        try await Outbox.enqueue(
-            BenefitPlanCreatedV1(
-                planId: plan.planId, initiativeId: plan.initiativeId, organisationId: plan.organisationId,
-                title: plan.title, createdAt: plan.createdAt),
-            about: plan.initiativeId, topic: Topic.benefits, source: EventSource.of(service: "benefits"),
-            traceParent: event.extensions[TraceParent.header], on: connection)
+        switch event.type {
+        case AnalysisCompletedV1.eventType:
+            let analysis = try event.decode(AnalysisCompletedV1.self)
+            let benefits = (analysis.benefits ?? []).map(PlannedBenefit.init(line:))
+            try await connection.execute(
+                """
+                INSERT INTO analysis_benefits (initiative_id, benefits, received_at) VALUES ($1, $2::jsonb, $3)
+                ON CONFLICT (initiative_id) DO NOTHING
+                """, [analysis.initiativeId.rawValue, PostgresJSON(benefits), Date()])
+            // A plan made before the analysis arrived is filled now, while nobody has touched it.
+            try await connection.execute(
+                """
+                UPDATE benefit_plans SET benefits = (SELECT benefits FROM analysis_benefits WHERE initiative_id = $1)
+                WHERE initiative_id = $1 AND status = 'draft' AND version = 1 AND benefits = '[]'::jsonb
+                """, [analysis.initiativeId.rawValue])
+        case DecisionMadeV1.eventType:
+            let decision = try event.decode(DecisionMadeV1.self)
+            guard decision.outcome == .prioritised else { return }
+            let planId = UUID()
+            let now = Date()
+            let created = try await connection.execute(
+                """
+                INSERT INTO benefit_plans (plan_id, initiative_id, organisation_id, title, decision_id, status, created_at,
+                                           ssg_prioritised, benefits)
+                VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7,
+                        coalesce((SELECT benefits FROM analysis_benefits WHERE initiative_id = $2), '[]'::jsonb))
+                ON CONFLICT (initiative_id) DO NOTHING
+                """,
+                [planId, decision.initiativeId.rawValue, decision.organisationId.rawValue, decision.title, decision.decisionId,
+                 now, decision.decidingBody == .ssg])
+            guard created == 1 else { return }
+            try await Outbox.enqueue(
+                BenefitPlanCreatedV1(
+                    planId: planId, initiativeId: decision.initiativeId, organisationId: decision.organisationId,
+                    title: decision.title, createdAt: now),
+                about: decision.initiativeId, topic: Topic.benefits, source: EventSource.of(service: "benefits"),
+                traceParent: event.extensions[TraceParent.header], on: connection)
+        default:
+            return
+        }
     }
+
+    /// The largest JSON body a write accepts.
+    static let bodyLimit = 262_144
 
     static func addRoutes(to router: Router<StyrbordRequestContext>, resources: ServiceResources) {
         let pool = resources.pool
-        router.get("v1/plans") { request, _ in
+        let plans = PlanRepository(pool: pool, eventSource: resources.eventSource)
+        let register = RegisterRepository(pool: pool)
+        let cityPlan = CityPlanRepository(pool: pool)
+
+        @Sendable func respond(_ plan: PlanRecord, on connection: PostgresConnection, status: HTTPResponse.Status = .ok) async throws
+            -> StoredResponse
+        {
+            try .json(try await plans.view(plan, on: connection), status: status, etag: plan.etag)
+        }
+
+        router.get("v1/plans") { request, context in
+            let identity = try context.requireIdentity()
             let page = try PageRequest(request)
+            let all = identity.hasAny([.admin, .ssg, .auditor])
             let rows = try await pool.withConnection { connection in
                 try await connection.query(
-                    "SELECT * FROM benefit_plans WHERE seq > $1 ORDER BY seq LIMIT $2", [page.afterSequence, page.limit + 1])
+                    """
+                    SELECT \(PlanRecord.columns) FROM benefit_plans WHERE seq > $1 AND ($3::boolean OR organisation_id = $4)
+                    ORDER BY seq LIMIT $2
+                    """, [page.afterSequence, page.limit + 1, all, identity.organisationId.rawValue])
             }
-            return try JSONResponse.make(try Page.from(rows, limit: page.limit, decode: BenefitPlan.init(row:)))
+            return try JSONResponse.make(try Page.from(rows, limit: page.limit) { PlanSummary(try PlanRecord(row: $0)) })
         }
         router.get("v1/plans/:id") { _, context in
+            let identity = try context.requireIdentity()
+            let plan = try await plans.resource(try context.initiativeParameter(), visibleTo: identity)
+            return try JSONResponse.make(plan, headers: [.eTag: "\"\(plan.version)\""])
+        }
+        router.put("v1/plans/:id") { request, context in
             let id = try context.initiativeParameter()
-            let rows = try await pool.withConnection {
-                try await $0.query("SELECT * FROM benefit_plans WHERE initiative_id = $1", [id.rawValue])
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool, limit: bodyLimit) { body, identity, connection in
+                let input = try JSONRequest.decode(PlanInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let plan = try await plans.edit(
+                    id, input, ifMatch: version ?? 0, by: identity, traceParent: request.traceParent, on: connection)
+                return try await respond(plan, on: connection)
             }
-            guard let row = rows.first else { throw Problem.notFound("no benefit plan for \(id)") }
-            return try JSONResponse.make(try BenefitPlan(row: row))
+        }
+        router.post("v1/plans/:id/agree") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { _, identity, connection in
+                let plan = try await plans.agree(id, ifMatch: version, by: identity, traceParent: request.traceParent, on: connection)
+                return try await respond(plan, on: connection)
+            }
+        }
+        router.post("v1/plans/:id/phase") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(PhaseInput.self, from: body)
+                let plan = try await plans.changePhase(
+                    id, input, ifMatch: version, by: identity, traceParent: request.traceParent, on: connection)
+                return try await respond(plan, on: connection)
+            }
+        }
+        router.put("v1/plans/:id/publication") { request, context in
+            let id = try context.initiativeParameter()
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(PublicationInput.self, from: body)
+                return try await respond(try await plans.publish(id, input, by: identity, on: connection), on: connection)
+            }
+        }
+        router.get("v1/plans/:id/benefits/:benefitId/measurements") { _, context in
+            let identity = try context.requireIdentity()
+            let id = try context.initiativeParameter()
+            let benefit = try context.uuidParameter("benefitId")
+            return try JSONResponse.make(
+                Page(items: try await plans.measurements(id, benefit: benefit, visibleTo: identity), nextCursor: nil))
+        }
+        router.post("v1/plans/:id/benefits/:benefitId/measurements") { request, context in
+            let id = try context.initiativeParameter()
+            let benefit = try context.uuidParameter("benefitId")
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(MeasurementInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems(today: CalendarDate.todayInStockholm))
+                let measurement = try await plans.recordMeasurement(
+                    id, benefit: benefit, input, by: identity, traceParent: request.traceParent, on: connection)
+                return try .json(
+                    measurement, status: .created,
+                    location: "/v1/plans/\(id)/benefits/\(benefit.uuidString)/measurements")
+            }
+        }
+        router.post("v1/plans/:id/deviations/:deviationId/action") { request, context in
+            let id = try context.initiativeParameter()
+            let deviation = try context.uuidParameter("deviationId")
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(DeviationActionInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems(today: CalendarDate.todayInStockholm))
+                let plan = try await plans.recordDeviationAction(id, deviation: deviation, input, by: identity, on: connection)
+                return try await respond(plan, on: connection)
+            }
+        }
+        router.post("v1/plans/:id/evaluation") { request, context in
+            let id = try context.initiativeParameter()
+            let version = try request.ifMatchVersion(required: false)
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                let input = try JSONRequest.decode(EvaluationInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let plan = try await plans.evaluate(
+                    id, input, ifMatch: version, by: identity, traceParent: request.traceParent, on: connection)
+                return try await respond(plan, on: connection)
+            }
+        }
+
+        // Roll-ups, the register and the open feed.
+        router.get("v1/realisation") { request, context in
+            let identity = try context.requireIdentity()
+            let organisation = try request.organisationQuery()
+            return try JSONResponse.make(try await register.realisation(organisation: organisation, visibleTo: identity))
+        }
+        router.get("v1/register") { request, context in
+            let identity = try context.requireIdentity()
+            let filter = try RegisterFilter(request)
+            let page = try PageRequest(request)
+            let result = try await register.list(filter, page: page, visibleTo: identity)
+            let wantsCSV = try request.queryChoice("format", allowed: ["json", "csv"]) == "csv"
+                || (request.uri.queryParameters["format"] == nil && request.headers[.accept]?.contains("text/csv") == true)
+            return wantsCSV ? RegisterCSV.response(result) : try JSONResponse.make(result)
+        }
+        router.get("public/v1/initiatives") { request, _ in
+            let page = try PageRequest(request)
+            return try JSONResponse.make(try await register.publicFeed(page: page))
+        }
+
+        // The city plan.
+        router.get("v1/city-plan") { _, context in
+            let identity = try context.requireIdentity()
+            return try JSONResponse.make(try await cityPlan.plan(visibleTo: identity))
+        }
+        router.get("v1/city-plan/report") { _, context in
+            _ = try context.requireIdentity()
+            return try JSONResponse.make(try await cityPlan.report())
+        }
+        router.put("v1/city-plan/actions/:actionId") { request, context in
+            let actionId = context.parameters.get("actionId") ?? ""
+            let version = try request.ifMatchVersion()
+            return try await Idempotency.respond(to: request, context: context, pool: pool) { body, identity, connection in
+                try identity.require(anyOf: [.admin, .ssg], to: "changing the status of a city plan action")
+                let input = try JSONRequest.decode(ActionStatusInput.self, from: body)
+                try Problem.throwIfAny(input.validationProblems())
+                let action = try await cityPlan.setStatus(actionId, input, ifMatch: version ?? 0, by: identity, on: connection)
+                return try .json(action, etag: "\"\(action.version)\"")
+            }
         }
     }
 }
 
-struct BenefitPlan: Codable, Sendable {
-    var planId: UUID
-    var initiativeId: InitiativeID
-    var organisationId: OrganisationID
-    var title: String
-    var decisionId: UUID
-    var status: String
-    var createdAt: Date
+extension RequestContext {
+    /// A UUID in the path; a 422 problem otherwise.
+    func uuidParameter(_ name: String) throws -> UUID {
+        guard let id = parameters.get(name).flatMap(UUID.init(uuidString:)) else {
+            throw Problem.validation([.init(name: name, reason: "must be a UUID")])
+        }
+        return id
+    }
 }
 
-extension BenefitPlan {
-    init(row: PostgresRow) throws {
-        self.init(
-            planId: try row.decode("plan_id"), initiativeId: try row.initiativeID(),
-            organisationId: try row.organisationID("organisation_id"), title: try row.decode("title"),
-            decisionId: try row.decode("decision_id"), status: try row.decode("status"),
-            createdAt: try row.decode("created_at"))
+extension Request {
+    /// `?organisationId=`, validated.
+    func organisationQuery() throws -> OrganisationID? {
+        guard let text = uri.queryParameters["organisationId"].map(String.init) else { return nil }
+        guard let id = OrganisationID(text) else {
+            throw Problem.validation([.init(name: "organisationId", reason: "must be an organisation id (a-z, 0-9, -)")])
+        }
+        return id
     }
 }
