@@ -97,6 +97,10 @@ struct WebhookTests {
         try await waitUntil("the subscription is paused after three failures in a row", timeout: .seconds(30)) {
             try await Self.subscription(system, id).object["status"] as? String == "paused"
         }
+        try await waitUntil("the paused subscription shows in the metrics", timeout: .seconds(30)) {
+            let metrics = try await HTTP.get(system.url("notifications", "/metrics"), token: nil)
+            return String(decoding: metrics.body, as: UTF8.self).contains("styrbord_webhook_subscriptions_paused 1")
+        }
         let paused = try await Self.subscription(system, id)
         #expect((paused.object["pausedReason"] as? String)?.contains("3 failed deliveries in a row") == true)
         #expect((paused.object["pausedReason"] as? String)?.contains("HTTP 500") == true)
@@ -183,7 +187,63 @@ struct WebhookTests {
         let listed = try await Self.deliveries(system, id)
         #expect(listed.count == 1 && listed.first?["attempts"] as? Int == 2, "the interrupted attempt counts")
     }
+
+    @Test("replaying every topic into notifications after its inbox is gone (a new consumer group) records, queues and sends nothing twice")
+    func replayChangesNothing() async throws {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        let system = try await RunningSystem(
+            only: ["intake", "notifications"], environment: Self.environment.merging(sink.environment) { $1 })
+        defer { system.shutDown() }
+        _ = try await Self.register(system, url: receiver.url, types: [Self.exemptionRegistered])
+        let chair = TestTokens.mint(subject: "ssg-ordforande", organisation: "slk", roles: ["ssg"], email: "ordforande@example.org")
+        #expect(try await NotificationsTests.put(
+            system, "/v1/preferences", ["kinds": ["exemption-registered": ["channels": ["in-app", "email"]]]], token: chair).status == 200)
+        try await NotificationsTests.waitForRegistry(system)
+        for _ in 0..<2 {
+            #expect(try await HTTP.post(
+                system.url("intake", "/v1/exemptions"), IntakeTests.exemption(),
+                token: TestTokens.mint(subject: "rektor", organisation: "utbildning", roles: ["submitter"])).status == 201)
+        }
+        let admin = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
+        defer { admin.close() }
+        func counts() async throws -> [Int] {
+            try await admin.withConnection { connection in
+                let row = try await connection.query(
+                    """
+                    SELECT (SELECT count(*) FROM notifications.notifications) AS n,
+                           (SELECT count(*) FROM notifications.webhook_deliveries) AS w,
+                           (SELECT count(*) FROM notifications.email_deliveries) AS e,
+                           (SELECT count(*) FROM notifications.inbox) AS i
+                    """)[0]
+                return [try row.decode("n"), try row.decode("w"), try row.decode("e"), try row.decode("i")]
+            }
+        }
+        var before: [Int] = []
+        try await waitUntil("both exemptions are told, queued, delivered and mailed") {
+            before = try await counts()
+            let delivered = try receiver.deliveries().count
+            let mailed = try sink.messages().count
+            return before[0] == 4 && before[1] == 2 && before[2] == 2 && delivered == 2 && mailed == 2
+        }
+
+        // Stop the service, forget what it applied, and start it under a new consumer
+        // group, which reads every topic from its start (docs/operations.md, replaying).
+        system.kill("notifications")
+        try await admin.withConnection { _ = try await $0.execute("DELETE FROM notifications.inbox") }
+        try system.start("notifications", environment: ["STYRBORD_CONSUMER_GROUP": "styrbord-notifications-replay"])
+        try await system.waitUntilReady("notifications")
+        try await waitUntil("every event is applied again", timeout: .seconds(60)) {
+            try await counts()[3] >= before[3]
+        }
+        let after = try await counts()
+        #expect(Array(after.prefix(3)) == Array(before.prefix(3)), "no notification, webhook or e-mail delivery twice: \(before) → \(after)")
+        #expect(try receiver.deliveries().count == 2 && sink.messages().count == 2)
+    }
 }
+
 
 /// scripts/webhook-receiver.py on a free port, appending what it receives to a file.
 final class WebhookReceiver: @unchecked Sendable {

@@ -17,6 +17,8 @@ public struct ServiceConfiguration: Sendable {
     public var topicPartitions: Int
     public var topicReplicationFactor: Int
     public var outboxIdleMilliseconds: Int
+    /// The Kafka consumer group; a new name reads every topic from its start (a replay).
+    public var consumerGroup: String
     public var logLevel: Logger.Level
     public var auth: AuthConfiguration
 
@@ -58,6 +60,9 @@ public struct ServiceConfiguration: Sendable {
         let partitions = env.int("STYRBORD_TOPIC_PARTITIONS", default: 6, in: 1...1000, "partitions of topics the service creates")
         let replication = env.int("STYRBORD_TOPIC_REPLICATION_FACTOR", default: 1, in: 1...10, "replication factor of topics the service creates (3 in production)")
         let idle = env.int("STYRBORD_OUTBOX_IDLE_MS", default: 500, in: 1...60_000, "longest outbox relay pause when there is nothing to publish (it wakes at once on the outbox trigger's NOTIFY)")
+        let group = env.string(
+            "STYRBORD_CONSUMER_GROUP", default: "styrbord-\(service)",
+            "Kafka consumer group of the service's instances; a group that has committed nothing starts at each topic's earliest record (docs/operations.md: replaying a topic)")
         let level = env.choice("STYRBORD_LOG_LEVEL", default: Logger.Level.info, "log level: trace, debug, info, notice, warning, error, critical")
         let auth = readAuth(from: &env)
         if service == "analysis" {
@@ -99,7 +104,7 @@ public struct ServiceConfiguration: Sendable {
         return ServiceConfiguration(
             service: service, httpHost: host, httpPort: port, databaseURL: databaseURL, schema: schema, poolSize: poolSize,
             migrateOnStart: migrate, kafka: kafka, topicPartitions: partitions, topicReplicationFactor: replication,
-            outboxIdleMilliseconds: idle, logLevel: level, auth: auth)
+            outboxIdleMilliseconds: idle, consumerGroup: group, logLevel: level, auth: auth)
     }
 
     private static func readAuth(from env: inout EnvironmentReader) -> AuthConfiguration {

@@ -170,7 +170,7 @@ public enum ServiceHost {
             relay,
         ]
         if let handler = definition.handler, !definition.consumes.isEmpty {
-            let group = "styrbord-\(definition.name)"
+            let group = configuration.consumerGroup
             let consumer = try KafkaConsumer(
                 configuration: configuration.kafka, groupID: group, topics: definition.consumes, logger: logger)
             services.append(

@@ -157,10 +157,19 @@ struct WebhookDeliveryService: Service {
             configuration: .init(
                 redirectConfiguration: .disallow,
                 timeout: .init(connect: .init(configuration.timeout), read: .init(configuration.timeout))))
+        let paused = Gauge(label: "styrbord_webhook_subscriptions_paused")
         await cancelWhenGracefulShutdown {
             var listener: PostgresListener?
+            var lastCount = ContinuousClock.now - .seconds(60)
             while !Task.isCancelled {
                 do {
+                    if ContinuousClock.now - lastCount > .seconds(10) {
+                        let rows = try await pool.withConnection {
+                            try await $0.query("SELECT count(*) AS n FROM webhook_subscriptions WHERE status = 'paused'")
+                        }
+                        paused.record(try rows[0].decode("n", as: Int.self))
+                        lastCount = .now
+                    }
                     if listener?.isUsable != true {
                         listener = try? await PostgresListener.listen(
                             configuration: pool.configuration, channel: "styrbord_webhooks_" + (pool.configuration.searchPath ?? "notifications"))
