@@ -450,7 +450,7 @@ def consumed_topics() -> dict[str, set[str]]:
 
 
 def check_consumer_acls(docs: list[dict]) -> list[str]:
-    """Every KafkaUser `styrbord-<service>` may read each topic its service consumes and its group."""
+    """Every KafkaUser `styrbord-<service>` may read each topic its service consumes."""
     problems = []
     users = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "KafkaUser"}
     for service, topics in sorted(consumed_topics().items()):

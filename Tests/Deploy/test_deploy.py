@@ -193,7 +193,8 @@ def test_every_topic_the_code_uses_has_a_kafka_topic(overlay):
 
 
 def test_every_consumer_may_read_the_topics_it_consumes_in_prod():
-    assert checks.consumed_topics()["benefits"] == {"styrbord.analysis.events.v1", "styrbord.prioritisation.events.v1"}
+    assert checks.consumed_topics()["benefits"] == {
+        "styrbord.intake.events.v1", "styrbord.analysis.events.v1", "styrbord.prioritisation.events.v1"}
     assert_none(checks.check_consumer_acls(checks.render("prod")))
 
 

@@ -264,7 +264,7 @@ struct BenefitsTests {
         for instance in ["benefits-2", "benefits-3"] {
             let port = try freeLoopbackPort()
             extraPorts.append(port)
-            try system.start("benefits", instance: instance, port: port, overrides: ["STYRBORD_FOLLOWUP_JOB_INTERVAL_SECONDS": "1"])
+            try system.start("benefits", instance: instance, port: port, environment: ["STYRBORD_FOLLOWUP_JOB_INTERVAL_SECONDS": "1"])
         }
         try await waitUntil("four overdue follow-ups announced", timeout: .seconds(120), every: .milliseconds(200)) {
             try await Self.outbox(pool, "follow-up.overdue", key: initiative).count >= 4

@@ -57,9 +57,8 @@ final class RunningSystem: @unchecked Sendable {
         broker = try PrivateBroker(port: brokerPort)
     }
 
-    /// Starts one service process; `instance` and `port` start a further instance of it,
-    /// `overrides` gives that process variables of its own.
-    func start(_ service: String, instance: String? = nil, port: Int? = nil, overrides: [String: String] = [:]) throws {
+    /// Starts one service process; `instance` and `port` start a further instance of it.
+    func start(_ service: String, instance: String? = nil, port: Int? = nil, environment more: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("styrbord-\(service)")
         process.arguments = ["serve"]
@@ -73,7 +72,7 @@ final class RunningSystem: @unchecked Sendable {
         environment["STYRBORD_LOG_LEVEL"] = "info"
         environment["STYRBORD_AUTH_HMAC_KEYS"] = TestTokens.secret
         environment.merge(extraEnvironment) { _, extra in extra }
-        environment.merge(overrides) { _, override in override }
+        environment.merge(more) { _, extra in extra }
         process.environment = environment
         let log = logDirectory.appendingPathComponent("\(instance ?? service).log")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }

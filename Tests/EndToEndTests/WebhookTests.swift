@@ -239,7 +239,7 @@ struct WebhookTests {
         // group, which reads every topic from its start (docs/operations.md, replaying).
         system.kill("notifications")
         try await admin.withConnection { _ = try await $0.execute("DELETE FROM notifications.inbox") }
-        try system.start("notifications", overrides: ["STYRBORD_CONSUMER_GROUP": "styrbord-notifications-replay"])
+        try system.start("notifications", environment: ["STYRBORD_CONSUMER_GROUP": "styrbord-notifications-replay"])
         try await system.waitUntilReady("notifications")
         try await waitUntil("every event is applied again", timeout: .seconds(60)) {
             try await counts()[3] >= before[3]

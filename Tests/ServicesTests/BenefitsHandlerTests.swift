@@ -109,6 +109,43 @@ struct BenefitsHandlerTests {
         }
     }
 
+    static func need(_ initiative: InitiativeID, _ area: GoalArea?) throws -> CloudEvent {
+        try CloudEvent(
+            NeedSubmittedV1(
+                initiativeId: initiative, organisationId: organisation, track: .organisationSpecific, title: "Trygghetslarm",
+                description: "RPA", category: .efficiency, driver: .ownNeed, targetGroups: [.residents], submittedAt: Date(),
+                goalArea: area),
+            source: "/styrbord/intake", subject: initiative.description)
+    }
+
+    @Test("the plan is linked to the goal area its need names, whichever arrives first; an owner's choice is kept")
+    func goalAreaFromNeed() async throws {
+        try await Self.withSchema { pool in
+            let needFirst = InitiativeID()
+            try await Self.apply(try Self.need(needFirst, .transparencyAccessibility), pool)
+            try await Self.apply(try Self.decision(needFirst), pool)
+            #expect(try await Self.plan(needFirst, pool)?.goalAreas == [.transparencyAccessibility])
+
+            let decisionFirst = InitiativeID()
+            try await Self.apply(try Self.decision(decisionFirst), pool)
+            #expect(try await Self.plan(decisionFirst, pool)?.goalAreas == [])
+            try await Self.apply(try Self.need(decisionFirst, .competenceSupply), pool)
+            #expect(try await Self.plan(decisionFirst, pool)?.goalAreas == [.competenceSupply])
+
+            _ = try await pool.withConnection { connection in
+                try await connection.execute(
+                    "UPDATE benefit_plans SET goal_areas = '{internal-external-balance}' WHERE initiative_id = $1", [decisionFirst.rawValue])
+            }
+            try await Self.apply(try Self.need(decisionFirst, .efficiencyInnovationBalance), pool)
+            #expect(try await Self.plan(decisionFirst, pool)?.goalAreas == [.internalExternalBalance])
+
+            let without = InitiativeID()
+            try await Self.apply(try Self.need(without, nil), pool)
+            try await Self.apply(try Self.decision(without), pool)
+            #expect(try await Self.plan(without, pool)?.goalAreas == [])
+        }
+    }
+
     @Test("a late analysis does not overwrite a plan the benefit owners have already edited")
     func lateAnalysisKeepsEdits() async throws {
         try await Self.withSchema { pool in

@@ -20,7 +20,7 @@ public enum BenefitsService {
     public static let definition = ServiceDefinition(
         name: "benefits", defaultPort: 8084,
         migrations: { try Migration.service(in: .module, service: "benefits") },
-        publishes: [Topic.benefits], consumes: [Topic.analysis, Topic.prioritisation],
+        publishes: [Topic.benefits], consumes: [Topic.intake, Topic.analysis, Topic.prioritisation],
         handler: { event, connection in try await handle(event, on: connection) },
         publicPaths: [publicFeedPath],
         prepare: { resources in
@@ -33,10 +33,15 @@ public enum BenefitsService {
         },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
-    /// Remembers a completed analysis's benefit lines and makes the plan of a prioritised
-    /// initiative; either may arrive first, and the plan is pre-filled once both are here.
+    /// Remembers a need's goal area and a completed analysis's benefit lines, and makes the
+    /// plan of a prioritised initiative; they may arrive in any order, and the plan is
+    /// pre-filled with what is here and completed as the rest arrives.
     static func handle(_ event: CloudEvent, on connection: PostgresConnection) async throws {
         switch event.type {
+        case NeedSubmittedV1.eventType:
+            try await rememberGoalArea(of: try event.decode(NeedSubmittedV1.self), on: connection)
+        case NeedUpdatedV1.eventType:
+            try await rememberGoalArea(of: try event.decode(NeedUpdatedV1.self).need, on: connection)
         case AnalysisCompletedV1.eventType:
             let analysis = try event.decode(AnalysisCompletedV1.self)
             let benefits = (analysis.benefits ?? []).map(PlannedBenefit.init(line:))
@@ -59,9 +64,10 @@ public enum BenefitsService {
             let created = try await connection.execute(
                 """
                 INSERT INTO benefit_plans (plan_id, initiative_id, organisation_id, title, decision_id, status, created_at,
-                                           ssg_prioritised, benefits)
+                                           ssg_prioritised, benefits, goal_areas)
                 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7,
-                        coalesce((SELECT benefits FROM analysis_benefits WHERE initiative_id = $2), '[]'::jsonb))
+                        coalesce((SELECT benefits FROM analysis_benefits WHERE initiative_id = $2), '[]'::jsonb),
+                        coalesce((SELECT ARRAY[goal_area] FROM need_goal_areas WHERE initiative_id = $2), '{}'))
                 ON CONFLICT (initiative_id) DO NOTHING
                 """,
                 [planId, decision.initiativeId.rawValue, decision.organisationId.rawValue, decision.title, decision.decisionId,
@@ -76,6 +82,19 @@ public enum BenefitsService {
         default:
             return
         }
+    }
+
+    /// Keeps the need's goal area; a plan that has none yet (nobody chose one) takes it.
+    static func rememberGoalArea(of need: NeedSubmittedV1, on connection: PostgresConnection) async throws {
+        guard let area = need.goalArea else { return }
+        try await connection.execute(
+            """
+            INSERT INTO need_goal_areas (initiative_id, goal_area, received_at) VALUES ($1, $2, $3)
+            ON CONFLICT (initiative_id) DO UPDATE SET goal_area = EXCLUDED.goal_area, received_at = EXCLUDED.received_at
+            """, [need.initiativeId.rawValue, area.rawValue, Date()])
+        try await connection.execute(
+            "UPDATE benefit_plans SET goal_areas = ARRAY[$2::text] WHERE initiative_id = $1 AND goal_areas = '{}'",
+            [need.initiativeId.rawValue, area.rawValue])
     }
 
     /// The largest JSON body a write accepts.
