@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "KitBenchmark",
             dependencies: [
-                "Messaging", "Persistence",
+                "Messaging", "Persistence", "Domain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/KitBenchmark", swiftSettings: strict),

@@ -18,6 +18,7 @@ struct StyrbordBench: AsyncParsableCommand {
         subcommands: [
             KafkaCreateTopics.self, KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self,
             PostgresInsertBenchmark.self, KafkaLatencyBenchmark.self,
+            SelectionBenchmark.self,
         ])
 }
 

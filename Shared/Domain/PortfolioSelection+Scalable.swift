@@ -42,6 +42,8 @@ private struct Fill {
     var left: [Int64]
     var innovationCost = 0.0
     var totalCost = 0.0
+    /// Σ value of the chosen items.
+    var current = 0.0
 
     init(_ problem: PortfolioSelection.Problem) throws(PortfolioSelection.SelectionError) {
         self.problem = problem
@@ -103,7 +105,7 @@ private struct Fill {
         }
     }
 
-    var value: Double { items.indices.reduce(0.0) { chosen[$1] ? $0 + items[$1].value : $0 } }
+    var value: Double { current }
 
     func dependenciesHold() -> Bool {
         items.indices.allSatisfy { !chosen[$0] || requires[$0].allSatisfy { chosen[$0] } }
@@ -112,17 +114,22 @@ private struct Fill {
     /// Several greedy passes, each weighing the budgets by how tight the previous pass
     /// found them (effective-gradient style); the best feasible one is kept.
     mutating func run(passes: Int = 6) {
-        let start = (chosen, left, innovationCost, totalCost)
-        var best: ([Bool], [Int64], Double, Double)?
+        let start = (chosen, left, innovationCost, totalCost, current)
+        var best: ([Bool], [Int64], Double, Double, Double)?
         var bestValue = -1.0
         var lambda = Array(repeating: 1.0, count: capacity.count)
         for _ in 0..<passes {
-            (chosen, left, innovationCost, totalCost) = start
+            (chosen, left, innovationCost, totalCost, current) = start
             ratio = Self.ratios(items, usage, capacity, lambda: lambda)
-            pass()
-            if balanceHolds() && dependenciesHold() && value > bestValue {
-                bestValue = value
-                best = (chosen, left, innovationCost, totalCost)
+            // Two fills per weighting: one steering the share as it goes, one filling
+            // freely and repairing the share afterwards.
+            for steer in [true, false] {
+                (chosen, left, innovationCost, totalCost, current) = start
+                pass(steer: steer)
+                if balanceHolds() && dependenciesHold() && value > bestValue {
+                    bestValue = value
+                    best = (chosen, left, innovationCost, totalCost, current)
+                }
             }
             // Tighter budgets weigh more in the next pass.
             var changed = false
@@ -134,11 +141,16 @@ private struct Fill {
             }
             if !changed { break }
         }
-        if let best { (chosen, left, innovationCost, totalCost) = best } else { (chosen, left, innovationCost, totalCost) = start }
+        if let best {
+            (chosen, left, innovationCost, totalCost, current) = best
+        } else {
+            (chosen, left, innovationCost, totalCost, current) = start
+        }
     }
 
     /// The item and everything it needs that is not yet chosen (transitively).
     func bundle(_ item: Int) -> [Int] {
+        if requires[item].isEmpty { return chosen[item] ? [] : [item] }
         var seen: Set<Int> = [item]
         var queue = [item]
         var result: [Int] = []
@@ -161,6 +173,7 @@ private struct Fill {
             for d in capacity.indices { left[d] -= usage[item][d] }
             let cost = Double(items[item].totalCost)
             totalCost += cost
+            current += items[item].value
             if items[item].innovation { innovationCost += cost }
         }
     }
@@ -170,6 +183,7 @@ private struct Fill {
         for d in capacity.indices { left[d] += usage[item][d] }
         let cost = Double(items[item].totalCost)
         totalCost -= cost
+        current -= items[item].value
         if items[item].innovation { innovationCost -= cost }
     }
 
@@ -189,8 +203,18 @@ private struct Fill {
         return bounds.contains(innovationCost / totalCost)
     }
 
-    mutating func pass() {
+    mutating func pass(steer: Bool) {
         let order = items.indices.sorted { ratio[$0] == ratio[$1] ? items[$0].id < items[$1].id : ratio[$0] > ratio[$1] }
+        if !steer || problem.innovationShare == nil {
+            for item in order where !chosen[item] {
+                let bundle = self.bundle(item)
+                if fits(bundle) { take(bundle) }
+            }
+            repairBalance(order: order)
+            improve()
+            dropAndRefill(order: order)
+            return
+        }
         let upper = problem.innovationShare?.upperBound ?? 1
         let lower = problem.innovationShare?.lowerBound ?? 0
         // Two queues, so that the side the share needs can be served first.
@@ -228,20 +252,52 @@ private struct Fill {
             }
             take(bundle)
         }
-        repairBalance()
+        repairBalance(order: order)
         improve()
+        dropAndRefill(order: order)
     }
 
-    /// When the share is still out of bounds, leave out the weakest items of the side in
-    /// excess (never a must-include or a needed one) until it holds.
-    mutating func repairBalance() {
+    /// Leaves out one of the weakest chosen items at a time and refills greedily; keeps
+    /// the change when the value rises and the balance holds.
+    mutating func dropAndRefill(order: [Int], margin: Int = 50, rounds: Int = 3) {
+        for _ in 0..<rounds {
+            var improved = false
+            let weakest = items.indices.filter { chosen[$0] && !items[$0].mustInclude }
+                .sorted { ratio[$0] < ratio[$1] }.prefix(margin)
+            for victim in weakest where chosen[victim] && !requiredBy[victim].contains(where: { chosen[$0] }) {
+                let saved = (chosen, left, innovationCost, totalCost, current)
+                drop(victim)
+                for item in order where !chosen[item] && item != victim {
+                    let bundle = self.bundle(item)
+                    guard !bundle.contains(victim), fits(bundle) else { continue }
+                    take(bundle)
+                    if !balanceHolds() { for member in bundle { drop(member) } }
+                }
+                if current > saved.4 + 1e-9 && balanceHolds() {
+                    improved = true
+                } else {
+                    (chosen, left, innovationCost, totalCost, current) = saved
+                }
+            }
+            if !improved { break }
+        }
+    }
+
+    /// When the share is still out of bounds: add the best-placed candidate of the side
+    /// that is short when one fits, otherwise leave out the weakest of the side in excess
+    /// (never a must-include or a needed one), until it holds.
+    mutating func repairBalance(order: [Int]) {
         guard let bounds = problem.innovationShare else { return }
-        var guardCount = items.count
-        while !balanceHolds() && guardCount > 0 {
-            guardCount -= 1
-            let tooMuchInnovation = totalCost > 0 && innovationCost / totalCost > bounds.upperBound
+        var attempts = 2 * items.count
+        while !balanceHolds() && attempts > 0 {
+            attempts -= 1
+            let needInnovation = totalCost == 0 || innovationCost / totalCost < bounds.lowerBound
+            if let add = order.first(where: { !chosen[$0] && items[$0].innovation == needInnovation && fits(bundle($0)) }) {
+                take(bundle(add))
+                continue
+            }
             let removable = items.indices.filter { item in
-                chosen[item] && !items[item].mustInclude && items[item].innovation == tooMuchInnovation
+                chosen[item] && !items[item].mustInclude && items[item].innovation != needInnovation
                     && !requiredBy[item].contains { chosen[$0] }
             }
             guard let weakest = removable.min(by: { ratio[$0] < ratio[$1] }) else { return }
@@ -279,50 +335,76 @@ private struct Fill {
         }
     }
 
-    /// The tightest root relaxation over everything not forced in: each ignores the other
-    /// constraints, the dependencies and the balance, so each is a valid upper bound.
-    func bound() -> Double {
-        let forced = items.indices.filter { items[$0].mustInclude }
+    /// A proven upper bound: the best of the surrogate relaxations Σ_d λ_d·use_d ≤
+    /// Σ_d λ_d·room_d over the candidates not forced in, solved fractionally, with λ
+    /// improved by subgradient steps (its minimum over λ is the LP bound) and each budget
+    /// alone. Each relaxation ignores dependencies and the balance, so each is valid.
+    func bound(iterations: Int = 30) -> Double {
         var base = 0.0
         var room = capacity
         var isForced = Array(repeating: false, count: items.count)
-        for item in forced where !isForced[item] {
+        for item in items.indices where items[item].mustInclude && !isForced[item] {
             isForced[item] = true
             base += items[item].value
             for d in capacity.indices { room[d] -= usage[item][d] }
         }
-        func fractional(weight: (Int) -> Double, capacity: Double) -> Double {
-            let free = items.indices.filter { !isForced[$0] }
-            let order = free.sorted { a, b in
-                let wa = weight(a), wb = weight(b)
-                let ra = wa == 0 ? Double.infinity : items[a].value / wa
-                let rb = wb == 0 ? Double.infinity : items[b].value / wb
+        // A candidate that alone exceeds what is left of a budget can never be selected.
+        let free = items.indices.filter { item in
+            !isForced[item] && capacity.indices.allSatisfy { usage[item][$0] <= max(room[$0], 0) }
+        }
+        func relax(_ lambda: [Double]) -> (value: Double, used: [Double]) {
+            var limit = 0.0
+            for d in capacity.indices where capacity[d] > 0 { limit += lambda[d] * Double(max(room[d], 0)) / Double(capacity[d]) }
+            let weight = free.map { item in
+                capacity.indices.reduce(0.0) { sum, d in
+                    capacity[d] > 0 ? sum + lambda[d] * Double(usage[item][d]) / Double(capacity[d]) : sum
+                }
+            }
+            let order = free.indices.sorted { a, b in
+                let ra = weight[a] == 0 ? Double.infinity : items[free[a]].value / weight[a]
+                let rb = weight[b] == 0 ? Double.infinity : items[free[b]].value / weight[b]
                 return ra > rb
             }
-            var total = base, left = capacity
-            for item in order {
-                let w = weight(item)
-                if w <= left {
-                    total += items[item].value
-                    left -= w
+            var total = base, left = limit
+            var used = Array(repeating: 0.0, count: capacity.count)
+            for position in order {
+                let item = free[position]
+                let share: Double
+                if weight[position] <= left {
+                    share = 1
+                } else if left > 0 {
+                    share = left / weight[position]
                 } else {
-                    total += left > 0 ? items[item].value * left / w : 0
                     break
                 }
+                total += items[item].value * share
+                left -= weight[position] * share
+                for d in capacity.indices { used[d] += share * Double(usage[item][d]) }
+                if share < 1 { break }
             }
-            return total
+            return (total, used)
         }
-        var tightest = fractional(
-            weight: { item in
-                zip(usage[item], capacity).reduce(0.0) { sum, pair in
-                    sum + (pair.0 == 0 ? 0 : (pair.1 == 0 ? Double.infinity : Double(pair.0) / Double(pair.1)))
-                }
-            },
-            capacity: zip(room, capacity).reduce(0.0) { $0 + ($1.1 == 0 ? 0 : Double($1.0) / Double($1.1)) })
-        for d in capacity.indices {
-            tightest = min(tightest, fractional(weight: { Double(usage[$0][d]) }, capacity: Double(room[d])))
+        var best = Double.infinity
+        for d in capacity.indices where capacity[d] > 0 {
+            var unit = Array(repeating: 0.0, count: capacity.count)
+            unit[d] = 1
+            best = min(best, relax(unit).value)
         }
-        return tightest
+        var lambda = Array(repeating: 1.0, count: capacity.count)
+        var step = 1.0
+        for _ in 0..<iterations {
+            let (value, used) = relax(lambda)
+            best = min(best, value)
+            var next = lambda
+            for d in capacity.indices where capacity[d] > 0 {
+                next[d] = max(0, lambda[d] + step * (used[d] - Double(max(room[d], 0))) / Double(capacity[d]))
+            }
+            let sum = next.reduce(0, +)
+            guard sum > 0 else { break }
+            lambda = next.map { $0 * Double(capacity.count) / sum }
+            step *= 0.85
+        }
+        return best.isFinite ? best : base
     }
 
     func solution() -> PortfolioSelection.Solution {
