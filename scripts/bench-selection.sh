@@ -5,7 +5,8 @@
 # instances (required ≤ 1 %; the service itself solves pools of up to 300 exactly).
 # Needs neither the broker nor the database.
 #
-# Knobs: BENCH_SIZES [1000,5000,10000] BENCH_REPETITIONS [3] BENCH_SMALL [40] BENCH_SKIP_BUILD [0]
+# Knobs: BENCH_SIZES [1000,5000,10000] BENCH_REPETITIONS [3] BENCH_SMALL [10] instances of
+# BENCH_SMALL_SIZE [100] candidates, BENCH_SKIP_BUILD [0]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -14,4 +15,4 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 BIN="$(swift build -c release --show-bin-path)/styrbord-bench"
 "$BIN" selection --sizes "${BENCH_SIZES:-1000,5000,10000}" --repetitions "${BENCH_REPETITIONS:-3}" \
-  --small-instances "${BENCH_SMALL:-40}"
+  --small-instances "${BENCH_SMALL:-10}" --small-size "${BENCH_SMALL_SIZE:-100}"

@@ -309,6 +309,9 @@ extension SelectionEngine {
         }
         let ranking = WeightSensitivity.ranking(means: means, weights: criteria.weights, top: top)
         let base = parameters(round, criteria)
+        // Each probe re-runs the selection; above the exact limit that would take minutes,
+        // so large pools get the ranking's ranges only.
+        guard pool(candidates).count <= 300 else { return SensitivityResult(top: top, ranking: ranking, selection: []) }
         let selection = try WeightSensitivity.selection(weights: criteria.weights) { weights in
             var moved = base
             moved.weights = weights
