@@ -35,11 +35,12 @@ struct PrioritisationTests {
     /// Submits a need and completes its analysis; `economicBenefit: false` leaves only a
     /// qualitative benefit, so the analysis has no benefit calculation.
     static func analysed(
-        _ system: RunningSystem, _ title: String, organisation: String, common: Bool, economicBenefit: Bool = true
+        _ system: RunningSystem, _ title: String, organisation: String, common: Bool, economicBenefit: Bool = true,
+        driver: String = "own-need"
     ) async throws -> String {
-        let submitted = try await HTTP.post(
-            system.url("intake", "/v1/needs"),
-            WalkingSkeletonTests.need(title, organisation: organisation, track: common ? "common" : "organisation-specific"))
+        var need = WalkingSkeletonTests.need(title, organisation: organisation, track: common ? "common" : "organisation-specific")
+        need["driver"] = driver
+        let submitted = try await HTTP.post(system.url("intake", "/v1/needs"), need)
         let initiative = try #require(submitted.object["initiativeId"] as? String)
         let base = "/v1/analyses/\(initiative)"
         let opened = try await HTTP.retrying("the analysis case of \(title)") {
@@ -115,7 +116,8 @@ struct PrioritisationTests {
         replies += [opened, twice]
 
         // Four common-track candidates arrive through analysis.completed; one own-track one.
-        let legal = try await Self.analysed(system, "Arkivering enligt ny lag", organisation: "aldre-vard-omsorg", common: true)
+        let legal = try await Self.analysed(
+            system, "Arkivering enligt ny lag", organisation: "aldre-vard-omsorg", common: true, driver: "new-law")
         let rpa = try await Self.analysed(system, "Trygghetslarm med RPA", organisation: "aldre-vard-omsorg", common: true)
         let ai = try await Self.analysed(system, "AI-assistent i skolan", organisation: "utbildning", common: true)
         let portal = try await Self.analysed(
@@ -133,7 +135,10 @@ struct PrioritisationTests {
         #expect(figures?["paybackYear"] as? Int == 2)
         replies.append(pool)
 
-        // The preparer flags the legal requirement.
+        // A need driven by a new law arrives flagged as a legal requirement; the preparer
+        // adds the supplier hours.
+        #expect(Self.items(pool).first { $0["initiativeId"] as? String == legal }?["legalRequirement"] as? Bool == true)
+        #expect(Self.items(pool).filter { $0["legalRequirement"] as? Bool == true }.count == 1)
         let prepared = try await Self.put(
             system, "\(base)/candidates/\(legal)/preparation", ["legalRequirement": true, "financingType": "cost-allocation", "supplierHours": "100"],
             token: Self.members[0])

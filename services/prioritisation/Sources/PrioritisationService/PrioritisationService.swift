@@ -14,13 +14,29 @@ public enum PrioritisationService {
     public static let definition = ServiceDefinition(
         name: "prioritisation", defaultPort: 8083,
         migrations: { try Migration.service(in: .module, service: "prioritisation") },
-        publishes: [Topic.prioritisation], consumes: [Topic.analysis],
+        publishes: [Topic.prioritisation], consumes: [Topic.analysis, Topic.intake],
         handler: { event, connection in try await handle(event, on: connection) },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
     /// A completed analysis enters the pool once (a repeat changes nothing) with the whole
-    /// event kept, and joins the open round of its deciding body, if there is one.
+    /// event kept, and joins the open round of its deciding body, if there is one. A
+    /// submitted need's driver is kept: a new law makes the candidate a legal requirement,
+    /// whichever of the two events arrives first.
     static func handle(_ event: CloudEvent, on connection: PostgresConnection) async throws {
+        if event.type == NeedSubmittedV1.eventType {
+            let need = try event.decode(NeedSubmittedV1.self)
+            try await connection.execute(
+                "INSERT INTO need_drivers (initiative_id, driver, recorded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                [need.initiativeId.rawValue, need.driver.rawValue, Date()])
+            if need.driver == .newLaw {
+                try await connection.execute(
+                    """
+                    UPDATE round_candidates rc SET legal_requirement = true FROM rounds r
+                    WHERE rc.round_id = r.round_id AND r.status = 'open' AND rc.initiative_id = $1
+                    """, [need.initiativeId.rawValue])
+            }
+            return
+        }
         guard event.type == AnalysisCompletedV1.eventType else { return }
         let analysis = try event.decode(AnalysisCompletedV1.self)
         try await connection.execute(

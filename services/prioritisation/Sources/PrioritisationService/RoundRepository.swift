@@ -43,8 +43,8 @@ struct RoundRepository: Sendable {
             [roundId, PostgresJSON(criteria.criteria), now, identity.subject])
         try await connection.execute(
             """
-            INSERT INTO round_candidates (round_id, initiative_id, entered_at, financing_type)
-            SELECT $1, c.initiative_id, $2, $3 FROM candidates c
+            INSERT INTO round_candidates (round_id, initiative_id, entered_at, financing_type, legal_requirement)
+            SELECT $1, c.initiative_id, $2, $3, \(Self.isLegalRequirement("c.initiative_id")) FROM candidates c
             WHERE c.status = 'awaiting-decision' AND c.track = $4 AND ($5::text IS NULL OR c.organisation_id = $5)
             """,
             [roundId, now, Self.defaultFinancing(input.decidingBody).rawValue,
@@ -56,6 +56,12 @@ struct RoundRepository: Sendable {
         (error as? PostgresError)?.isUniqueViolation ?? false
     }
 
+    /// SQL: whether the need behind `initiative` (a column or parameter of this file) was
+    /// driven by a new law.
+    static func isLegalRequirement(_ initiative: String) -> String {
+        "EXISTS (SELECT 1 FROM need_drivers n WHERE n.initiative_id = \(initiative) AND n.driver = 'new-law')"
+    }
+
     static func defaultFinancing(_ body: DecidingBody) -> FinancingType {
         body == .ssg ? .costAllocation : .ownBudget
     }
@@ -65,8 +71,8 @@ struct RoundRepository: Sendable {
         let body: DecidingBody = analysis.track == .common ? .ssg : .organisationBoard
         try await connection.execute(
             """
-            INSERT INTO round_candidates (round_id, initiative_id, entered_at, financing_type)
-            SELECT round_id, $1, $2, $3 FROM rounds
+            INSERT INTO round_candidates (round_id, initiative_id, entered_at, financing_type, legal_requirement)
+            SELECT round_id, $1, $2, $3, \(isLegalRequirement("$1::uuid")) FROM rounds
             WHERE status = 'open' AND deciding_body = $4 AND ($4 = 'ssg' OR organisation_id = $5)
             ON CONFLICT DO NOTHING
             """,
