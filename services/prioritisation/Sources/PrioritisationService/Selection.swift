@@ -193,7 +193,8 @@ enum SelectionEngine {
                     hours: wholeHours(candidate.supplierHours),
                     mustInclude: candidate.legalRequirement || candidate.status == DecisionOutcome.prioritised.rawValue,
                     // A dependency outside the pool (deferred or rejected) cannot be met.
-                    requires: candidate.requires.map(\.description) + (candidate.requires.allSatisfy(ids.contains) ? [] : ["(saknas)"]),
+                    requires: candidate.requires.filter(ids.contains).map(\.description)
+                        + (candidate.requires.allSatisfy(ids.contains) ? [] : ["(saknas)"]),
                     innovation: candidate.quadrant.isInnovation)
             } + (pool.contains { !$0.requires.allSatisfy(ids.contains) }
                 ? [PortfolioSelection.Candidate(id: "(saknas)", value: 0, costs: [:], hours: Int64.max / 4)] : []),
