@@ -19,6 +19,7 @@ struct StyrbordBench: AsyncParsableCommand {
             KafkaCreateTopics.self, KafkaProduceBenchmark.self, KafkaConsumeBenchmark.self,
             PostgresInsertBenchmark.self, KafkaLatencyBenchmark.self, FanoutBenchmark.self,
             ReusePrecisionBenchmark.self,
+            SelectionBenchmark.self,
         ])
 }
 

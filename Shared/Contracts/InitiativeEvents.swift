@@ -137,6 +137,15 @@ public struct DecisionMadeV1: EventPayload, Equatable {
     /// The meeting date (YYYY-MM-DD).
     public var decidedOn: String
     public var followedBySLK: Bool
+    // Added within v1 by the prioritisation issue (optional, absent from older producers):
+    /// The prioritisation round it was decided in.
+    public var roundId: UUID?
+    /// Diarienummer: the case number in the city's records.
+    public var caseNumber: String?
+    /// The version of the round's criteria and weights the decision used.
+    public var criteriaVersion: Int?
+    /// The earlier decision on the initiative that this one changes.
+    public var supersedesDecisionId: UUID?
 
     public init(
         decisionId: UUID, initiativeId: InitiativeID, organisationId: OrganisationID, track: Track, title: String,

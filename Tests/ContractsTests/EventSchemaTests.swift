@@ -54,6 +54,7 @@ struct EventSchemaTests {
             decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .organisationSpecific,
             title: "Nattkamera", outcome: .rejected, financingType: nil, decidingBody: .organisationBoard,
             rationale: "Avslås", decidedOn: "2026-11-20", followedBySLK: false),
+        DecisionMadeV1.changedInRound(initiative: initiative, organisation: organisation),
         BenefitPlanCreatedV1(
             planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Epsilon", createdAt: Date()),
         NeedDraftedV1(
@@ -175,5 +176,21 @@ struct EventSchemaTests {
     func documentsAreValid() async throws {
         let result = try await Self.check(["all"])
         #expect(result.status == 0, "\(result.output)")
+    }
+}
+
+extension DecisionMadeV1 {
+    /// A decision with the prioritisation issue's optional fields: in a round, with a case
+    /// number and a criteria version, changing an earlier decision.
+    static func changedInRound(initiative: InitiativeID, organisation: OrganisationID) -> DecisionMadeV1 {
+        var decision = DecisionMadeV1(
+            decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .common, title: "Epsilon",
+            outcome: .deferred, financingType: nil, decidingBody: .ssg, rationale: "Skjuts upp till 2028",
+            decidedOn: "2026-12-03", followedBySLK: false)
+        decision.roundId = UUID()
+        decision.caseNumber = "SLK-2026-00123"
+        decision.criteriaVersion = 2
+        decision.supersedesDecisionId = UUID()
+        return decision
     }
 }
