@@ -157,10 +157,14 @@ struct WebhookTests {
     func killedMidDelivery() async throws {
         let receiver = try WebhookReceiver()
         defer { receiver.stop() }
-        let system = try await RunningSystem(only: ["intake", "notifications"], environment: Self.environment)
+        // The receiver holds the first attempt longer than the service waits (5 s), and the
+        // kill comes long before that: the attempt is cut off, not timed out. Its lease
+        // (2 × 5 s + 5 s) then runs out and the restarted service sends it again.
+        let system = try await RunningSystem(
+            only: ["intake", "notifications"], environment: Self.environment.merging(["STYRBORD_WEBHOOK_TIMEOUT_MS": "5000"]) { $1 })
         defer { system.shutDown() }
         let (id, secret, _) = try await Self.register(system, url: receiver.url, types: [Self.needSubmitted])
-        receiver.control(["delayMs": 2500])
+        receiver.control(["delayMs": 20_000])
         let admin = PostgresPool(configuration: PostgresConfiguration(connectionString: system.adminDatabaseURL), logger: .init(label: "test"))
         defer { admin.close() }
 
