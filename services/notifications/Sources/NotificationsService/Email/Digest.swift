@@ -129,7 +129,7 @@ struct DigestService: Service {
                         """
                         UPDATE digests SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
                         WHERE digest_id = $1
-                        """, [id, attempts, "\(error)", Double(min(1 << min(attempts, 10), 900))])
+                        """, [id, attempts, "\(error)", EmailQueue.retryDelaySeconds(afterAttempts: attempts)])
                 }
             }
             return digests.count

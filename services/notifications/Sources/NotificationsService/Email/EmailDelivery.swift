@@ -51,6 +51,12 @@ enum EmailQueue {
         return compose(id: deliveryId, from: from, to: to, subject: titleSv, lines: text, date: date)
     }
 
+    /// Seconds before the next try of an e-mail or digest that failed `attempts` times:
+    /// doubling from 2 s, at most 15 min.
+    static func retryDelaySeconds(afterAttempts attempts: Int) -> Double {
+        Double(min(1 << min(attempts, 10), 900))
+    }
+
     /// An RFC 5322 message: UTF-8 text in base64, the subject encoded (RFC 2047), and the
     /// id as `Message-ID`, so a resend carries the same id and mail clients show it once.
     static func compose(id: UUID, from: String, to: String, subject: String, lines: [String], date: Date) -> String {
@@ -138,7 +144,7 @@ struct EmailDeliveryService: Service {
                         UPDATE email_deliveries SET attempts = $2, last_error = $3,
                             next_attempt_at = now() + make_interval(secs => $4)
                         WHERE delivery_id = $1
-                        """, [id, attempts, error.description, Double(min(1 << min(attempts, 10), 900))])
+                        """, [id, attempts, error.description, EmailQueue.retryDelaySeconds(afterAttempts: attempts)])
                 }
             }
             return rows.count
