@@ -1,9 +1,13 @@
 /// A fast pass for pools too large to search exactly (thousands of candidates): greedy by
 /// value per scaled resource with dependencies taken as bundles and the innovation share
-/// steered as it fills, then an exchange pass near the margin. Its proven bound is the
+/// steered as it fills, then an exchange pass near the margin, then the core step: the
+/// candidates nearest the greedy margin are searched exactly by the branch and bound with
+/// everything else held as the greedy left it (the "core problem" idea from knapsack
+/// solving). Its proven bound is the
 /// tightest of the root relaxations (the surrogate knapsack and one fractional knapsack
 /// per budget and the capacity), so the reported gap is a guarantee, not an estimate.
-/// Time O(n log n) for the sort plus O(n · budgets) for the fill.
+/// Time O(n log n) for the sort plus O(n · budgets) for the fill; the core step costs at
+/// most `coreNodeLimit` nodes over `coreSize` candidates, whatever the pool's size.
 extension PortfolioSelection {
     /// Exact below `exactLimit` candidates (within `nodeLimit` nodes), the fast pass above
     /// it; the better of the two answers when the exact search stops early.
@@ -21,9 +25,12 @@ extension PortfolioSelection {
     }
 
     /// The fast pass alone.
-    public static func approximate(_ problem: Problem) throws(SelectionError) -> Solution {
+    public static func approximate(_ problem: Problem, coreSize: Int = 40, coreNodeLimit: Int = 200_000) throws(SelectionError)
+        -> Solution
+    {
         var fill = try Fill(problem)
         fill.run()
+        fill.searchCore(size: coreSize, nodeLimit: coreNodeLimit)
         return fill.solution()
     }
 }
@@ -112,14 +119,14 @@ private struct Fill {
     }
 
     /// Several greedy passes, each weighing the budgets by how tight the previous pass
-    /// found them (effective-gradient style); the best feasible one is kept.
+    /// found them (effective-gradient style), and a last one weighing them by their prices
+    /// in the Lagrangian dual; the best feasible one is kept, with its order (`ratio`).
     mutating func run(passes: Int = 6) {
         let start = (chosen, left, innovationCost, totalCost, current)
         var best: ([Bool], [Int64], Double, Double, Double)?
+        var bestRatio = ratio
         var bestValue = -1.0
-        var lambda = Array(repeating: 1.0, count: capacity.count)
-        for _ in 0..<passes {
-            (chosen, left, innovationCost, totalCost, current) = start
+        func attempt(_ lambda: [Double]) {
             ratio = Self.ratios(items, usage, capacity, lambda: lambda)
             // Two fills per weighting: one steering the share as it goes, one filling
             // freely and repairing the share afterwards.
@@ -129,8 +136,13 @@ private struct Fill {
                 if balanceHolds() && dependenciesHold() && value > bestValue {
                     bestValue = value
                     best = (chosen, left, innovationCost, totalCost, current)
+                    bestRatio = ratio
                 }
             }
+        }
+        var lambda = Array(repeating: 1.0, count: capacity.count)
+        for _ in 0..<passes {
+            attempt(lambda)
             // Tighter budgets weigh more in the next pass.
             var changed = false
             for d in capacity.indices where capacity[d] > 0 {
@@ -141,11 +153,49 @@ private struct Fill {
             }
             if !changed { break }
         }
+        let dual = lagrangian(target: max(bestValue, 0))
+        if dual.prices.contains(where: { $0 > 0 }) {
+            attempt(dual.prices)
+            // The relaxation's own selection, made to fit: the dual's answer keeps the
+            // dependencies but may overrun a budget a little.
+            (chosen, left, innovationCost, totalCost, current) = start
+            repairFromDual(dual.selection)
+            if balanceHolds() && dependenciesHold() && value > bestValue {
+                bestValue = value
+                best = (chosen, left, innovationCost, totalCost, current)
+                bestRatio = ratio
+            }
+        }
         if let best {
             (chosen, left, innovationCost, totalCost, current) = best
+            ratio = bestRatio
         } else {
             (chosen, left, innovationCost, totalCost, current) = start
         }
+    }
+
+    /// Takes the dual's selection, leaves out its weakest candidates (by `ratio`, never one
+    /// something chosen needs) while a budget or the capacity is overrun, then restores the
+    /// balance and fills and improves as a greedy pass does.
+    mutating func repairFromDual(_ selection: [Int]) {
+        for item in selection where !chosen[item] { take(bundle(item)) }
+        while let over = capacity.indices.first(where: { left[$0] < 0 }) {
+            let removable = items.indices.filter { item in
+                chosen[item] && !items[item].mustInclude && usage[item][over] > 0 && !requiredBy[item].contains { chosen[$0] }
+            }
+            guard let weakest = removable.min(by: { ratio[$0] < ratio[$1] }) else { return }
+            drop(weakest)
+        }
+        let order = items.indices.sorted { ratio[$0] == ratio[$1] ? items[$0].id < items[$1].id : ratio[$0] > ratio[$1] }
+        repairBalance(order: order)
+        for item in order where !chosen[item] {
+            let bundle = self.bundle(item)
+            guard fits(bundle) else { continue }
+            take(bundle)
+            if !balanceHolds() { for member in bundle { drop(member) } }
+        }
+        improve()
+        dropAndRefill(order: order)
     }
 
     /// The item and everything it needs that is not yet chosen (transitively).
@@ -335,23 +385,73 @@ private struct Fill {
         }
     }
 
+    /// The core step. The weakest chosen and the strongest left-out candidates (by value
+    /// per scaled resource) form the core; every other candidate stays as the greedy left
+    /// it. The chosen ones outside the core enter the branch and bound as two must-include
+    /// blocks (innovation and efficiency, so the balance is still computed on the whole
+    /// selection); the greedy answer is one of the selections searched, so the result is
+    /// never worse. A chosen candidate that needs a core one joins the core; a core one
+    /// that needs a left-out candidate outside the core stays out.
+    mutating func searchCore(size: Int, nodeLimit: Int) {
+        guard size > 0, !items.isEmpty else { return }
+        let capacity = capacity, usage = usage
+        let fitsAlone = { (item: Int) in capacity.indices.allSatisfy { usage[item][$0] <= capacity[$0] } }
+        let weakestIn = items.indices.filter { chosen[$0] && !items[$0].mustInclude }.sorted { ratio[$0] < ratio[$1] }
+        let strongestOut = items.indices.filter { !chosen[$0] && fitsAlone($0) }.sorted { ratio[$0] > ratio[$1] }
+        let fromInside = min(weakestIn.count, max(size / 2, size - strongestOut.count))
+        var inCore = Array(repeating: false, count: items.count)
+        for item in weakestIn.prefix(fromInside) { inCore[item] = true }
+        for item in strongestOut.prefix(size - fromInside) { inCore[item] = true }
+        // A left-out core candidate needing a left-out one outside the core cannot be taken.
+        for item in items.indices where inCore[item] && !chosen[item] {
+            if requires[item].contains(where: { !chosen[$0] && !inCore[$0] }) { inCore[item] = false }
+        }
+        // A chosen candidate outside the core needing a core one joins the core.
+        var grew = true
+        while grew {
+            grew = false
+            for item in items.indices where chosen[item] && !inCore[item] && requires[item].contains(where: { inCore[$0] }) {
+                inCore[item] = true
+                grew = true
+            }
+        }
+        let core = items.indices.filter { inCore[$0] }
+        guard !core.isEmpty else { return }
+        var fixed: [Bool: PortfolioSelection.Candidate] = [:]
+        for item in items.indices where chosen[item] && !inCore[item] {
+            let side = items[item].innovation
+            var block = fixed[side] ?? PortfolioSelection.Candidate(
+                id: "\u{0}fixed-\(side ? "innovation" : "efficiency")", value: 0, costs: [:], hours: 0, mustInclude: true,
+                innovation: side)
+            block.value += items[item].value
+            block.hours += items[item].hours
+            for (type, cost) in items[item].costs { block.costs[type, default: 0] += cost }
+            fixed[side] = block
+        }
+        var candidates = fixed.values.sorted { $0.id < $1.id }
+        for item in core {
+            var candidate = items[item]
+            candidate.mustInclude = false
+            candidate.requires = requires[item].filter { inCore[$0] }.map { items[$0].id }
+            candidates.append(candidate)
+        }
+        let sub = PortfolioSelection.Problem(
+            candidates: candidates, budgets: problem.budgets, capacityHours: problem.capacityHours,
+            innovationShare: problem.innovationShare)
+        guard let found = try? PortfolioSelection.solve(sub, nodeLimit: nodeLimit),
+            found.value > current + 1e-9 * max(1, abs(current))
+        else { return }
+        let selected = Set(found.selected)
+        for item in core where chosen[item] && !selected.contains(items[item].id) { drop(item) }
+        for item in core where !chosen[item] && selected.contains(items[item].id) { take([item]) }
+    }
+
     /// A proven upper bound: the best of the surrogate relaxations Σ_d λ_d·use_d ≤
     /// Σ_d λ_d·room_d over the candidates not forced in, solved fractionally, with λ
     /// improved by subgradient steps (its minimum over λ is the LP bound) and each budget
     /// alone. Each relaxation ignores dependencies and the balance, so each is valid.
     func bound(iterations: Int = 30) -> Double {
-        var base = 0.0
-        var room = capacity
-        var isForced = Array(repeating: false, count: items.count)
-        for item in items.indices where items[item].mustInclude && !isForced[item] {
-            isForced[item] = true
-            base += items[item].value
-            for d in capacity.indices { room[d] -= usage[item][d] }
-        }
-        // A candidate that alone exceeds what is left of a budget can never be selected.
-        let free = items.indices.filter { item in
-            !isForced[item] && capacity.indices.allSatisfy { usage[item][$0] <= max(room[$0], 0) }
-        }
+        let (base, room, free) = relaxed()
         func relax(_ lambda: [Double]) -> (value: Double, used: [Double]) {
             var limit = 0.0
             for d in capacity.indices where capacity[d] > 0 { limit += lambda[d] * Double(max(room[d], 0)) / Double(capacity[d]) }
@@ -404,7 +504,124 @@ private struct Fill {
             lambda = next.map { $0 * Double(capacity.count) / sum }
             step *= 0.85
         }
+        best = min(best, lagrangian(target: current, iterations: 1_000).bound)
         return best.isFinite ? best : base
+    }
+
+    /// What every relaxation starts from: the must-include candidates' value and what they
+    /// leave of each budget, and the candidates that could still be taken (one that alone
+    /// exceeds what is left of a budget never can).
+    func relaxed() -> (base: Double, room: [Int64], free: [Int]) {
+        var base = 0.0
+        var room = capacity
+        for item in items.indices where items[item].mustInclude {
+            base += items[item].value
+            for d in capacity.indices { room[d] -= usage[item][d] }
+        }
+        let free = items.indices.filter { item in
+            !items[item].mustInclude && capacity.indices.allSatisfy { usage[item][$0] <= max(room[$0], 0) }
+        }
+        return (base, room, free)
+    }
+
+    /// The Lagrangian dual of the budgets and the capacity, minimised by subgradient steps
+    /// with Polyak's step length aimed at the value already found: for multipliers μ ≥ 0,
+    /// Σ_d μ_d·room_d + Σ_i max(0, value_i − Σ_d μ_d·use_id) bounds every selection, and its
+    /// minimum is the linear-programming bound. Usage is scaled by the budget so one step
+    /// suits every dimension. The prices (μ per dimension of `capacity`, in the scaled
+    /// units `ratios` weighs by) are the multipliers of the best bound.
+    func lagrangian(target: Double, iterations: Int = 400) -> (bound: Double, prices: [Double], selection: [Int]) {
+        let (base, room, free) = relaxed()
+        let dimensions = capacity.indices.filter { capacity[$0] > 0 }
+        guard !dimensions.isEmpty, !free.isEmpty else { return (.infinity, Array(repeating: 0, count: capacity.count), []) }
+        let scaledRoom = dimensions.map { Double(max(room[$0], 0)) / Double(capacity[$0]) }
+        // Per free candidate, its non-zero scaled uses as (dimension position, share).
+        let uses: [[(Int, Double)]] = free.map { item in
+            dimensions.indices.compactMap { k in
+                usage[item][dimensions[k]] > 0 ? (k, Double(usage[item][dimensions[k]]) / Double(capacity[dimensions[k]])) : nil
+            }
+        }
+        let values = free.map { items[$0].value }
+        // Start from the price at which the whole pool's value meets its use of each dimension.
+        var mu = dimensions.indices.map { k in
+            let demand = uses.reduce(0.0) { sum, use in sum + (use.first { $0.0 == k }?.1 ?? 0) }
+            return demand > 0 ? values.reduce(0, +) / demand * 0.5 : 0
+        }
+        var best = Double.infinity, sinceBetter = 0, scale = 1.0
+        var bestMu = mu
+        let forest = dependencyForest(free)
+        var gain = Array(repeating: 0.0, count: free.count), taken = Array(repeating: false, count: free.count)
+        var bestTaken = taken
+        for _ in 0..<iterations {
+            var total = base
+            var slope = scaledRoom
+            for k in dimensions.indices { total += mu[k] * scaledRoom[k] }
+            for (position, use) in uses.enumerated() {
+                var reduced = values[position]
+                for (k, share) in use { reduced -= mu[k] * share }
+                gain[position] = reduced
+            }
+            // Each candidate's gain with the best of what depends on it (leaves first), then
+            // from the roots down: a candidate is in when what it needs is and its gain is positive.
+            for position in forest.upward { if let up = forest.parent[position], gain[position] > 0 { gain[up] += gain[position] } }
+            for position in forest.upward.reversed() {
+                taken[position] = gain[position] > 0 && forest.parent[position].map { taken[$0] } != false
+                guard taken[position] else { continue }
+                var reduced = values[position]
+                for (k, share) in uses[position] { reduced -= mu[k] * share; slope[k] -= share }
+                total += reduced
+            }
+            if total < best - 1e-12 {
+                best = total
+                bestMu = mu
+                bestTaken = taken
+                sinceBetter = 0
+            } else {
+                sinceBetter += 1
+                if sinceBetter >= 15 {
+                    scale /= 2
+                    sinceBetter = 0
+                }
+            }
+            let norm = slope.reduce(0) { $0 + $1 * $1 }
+            guard norm > 1e-18, best - target > 1e-9 * max(1, abs(target)), scale > 1e-6 else { break }
+            let step = scale * (total - target) / norm
+            for k in dimensions.indices { mu[k] = max(0, mu[k] - step * slope[k]) }
+        }
+        var prices = Array(repeating: 0.0, count: capacity.count)
+        for (k, d) in dimensions.enumerated() { prices[d] = bestMu[k] }
+        return (best, prices, free.indices.filter { bestTaken[$0] }.map { free[$0] })
+    }
+
+    /// The dependencies among the free candidates when they form a forest (each candidate
+    /// needs at most one other that may still be taken, no cycles): the one each needs
+    /// (`parent`, by position in `free`) and an order with every candidate after what it
+    /// needs. Anything else (two needs, a cycle) leaves the dependencies out of the
+    /// relaxation, which stays valid, only looser. A need already forced in constrains nothing;
+    /// a need that can never be taken is relaxed the same way.
+    func dependencyForest(_ free: [Int]) -> (parent: [Int?], upward: [Int]) {
+        var position: [Int: Int] = [:]
+        for (index, item) in free.enumerated() { position[item] = index }
+        var parent: [Int?] = Array(repeating: nil, count: free.count)
+        var children: [[Int]] = Array(repeating: [], count: free.count)
+        let none = (parent: Array(repeating: Int?.none, count: free.count), upward: Array(free.indices))
+        for (index, item) in free.enumerated() {
+            let needs = Set(requires[item].compactMap { position[$0] })
+            guard needs.count <= 1 else { return none }
+            if let need = needs.first {
+                parent[index] = need
+                children[need].append(index)
+            }
+        }
+        // Roots first, then breadth first; a cycle leaves some candidates unreached.
+        var order = free.indices.filter { parent[$0] == nil }
+        var next = 0
+        while next < order.count {
+            order.append(contentsOf: children[order[next]])
+            next += 1
+        }
+        guard order.count == free.count else { return none }
+        return (parent, order.reversed())
     }
 
     func solution() -> PortfolioSelection.Solution {
