@@ -12,6 +12,10 @@
 #      latency measured from its scheduled start; p50 and p99.
 #   5. Bulk import of a BENCH_IMPORT_ROWS-row CSV through POST /v1/needs/imports vs
 #      PostgreSQL's own COPY of the same file into a plain table. Target: >= 0.25 x COPY.
+#      Beside it, PostgreSQL's own INSERT of the same rows into a table shaped and indexed
+#      like intake.needs (no checks, no events): the ceiling for durable, indexed needs.
+#   The machine's CPU use during (2) and (3) is printed: a second instance can only add
+#   throughput when the first one leaves cores idle.
 #      The intake process's peak memory (VmHWM) is read from /proc before and after.
 #
 # The relay publishes the outbox to the broker during the runs, as in production.
@@ -59,6 +63,13 @@ start_intake() { # start_intake PORT -> pid on stdout
   done
   echo "$pid"
 }
+# Machine-wide CPU use between two snapshots of /proc/stat: busy % of all cores (what a
+# second instance could still use on this machine).
+cpu_snapshot() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+cpu_busy() { # cpu_busy "BEFORE" -> busy percent since BEFORE
+  awk -v before="$1" -v after="$(cpu_snapshot)" 'BEGIN { split(before, b, " "); split(after, a, " ");
+    total = a[2] - b[2]; busy = 0; if (total > 0) busy = 100 * (a[1] - b[1]) / total; printf "%.0f", busy }'
+}
 field() { sed -n "s/.* $1=\([0-9.na]*\).*/\1/p" | tail -n1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -75,19 +86,23 @@ PG_RATE="$(sed -n 's/^RESULT .* rate=\([0-9.]*\).*/\1/p' "$WORK/pg.out")"
 log "warming up"
 wrk -t2 -c"$CONNECTIONS" -d3s -s bench/post_need.lua "http://127.0.0.1:$P1" >/dev/null
 log "2. one instance: ${SECONDS_PER_RUN}s, $CONNECTIONS connections"
+CPU_BEFORE="$(cpu_snapshot)"
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post_need.lua "http://127.0.0.1:$P1" >"$WORK/one.out"
 ONE_REQ="$(field requests <"$WORK/one.out")"; ONE_SEC="$(field seconds <"$WORK/one.out")"
 ONE_BAD="$(field non2xx <"$WORK/one.out")"
+ONE_CPU="$(cpu_busy "$CPU_BEFORE")"
 ONE_RATE="$(awk -v r="$ONE_REQ" -v s="$ONE_SEC" 'BEGIN { printf "%.0f", r / s }')"
 
 log "3. two instances: ${SECONDS_PER_RUN}s, $((CONNECTIONS / 2)) connections each"
 PID2="$(start_intake "$P2")"; PIDS+=("$PID2")
 wrk -t1 -c"$((CONNECTIONS / 2))" -d3s -s bench/post_need.lua "http://127.0.0.1:$P2" >/dev/null
+CPU_BEFORE="$(cpu_snapshot)"
 wrk -t1 -c"$((CONNECTIONS / 2))" -d"${SECONDS_PER_RUN}s" -s bench/post_need.lua "http://127.0.0.1:$P1" >"$WORK/two-a.out" &
 WA=$!
 wrk -t1 -c"$((CONNECTIONS / 2))" -d"${SECONDS_PER_RUN}s" -s bench/post_need.lua "http://127.0.0.1:$P2" >"$WORK/two-b.out" &
 WB=$!
 wait "$WA" "$WB"
+TWO_CPU="$(cpu_busy "$CPU_BEFORE")"
 TWO_RATE="$(awk -v a="$(field requests <"$WORK/two-a.out")" -v sa="$(field seconds <"$WORK/two-a.out")" \
   -v b="$(field requests <"$WORK/two-b.out")" -v sb="$(field seconds <"$WORK/two-b.out")" 'BEGIN { printf "%.0f", a / sa + b / sb }')"
 TWO_BAD=$(( $(field non2xx <"$WORK/two-a.out") + $(field non2xx <"$WORK/two-b.out") ))
@@ -128,15 +143,30 @@ START_NS="$(date +%s%N)"
 psql -q -X "$ADMIN_URL" -c "\\copy bench_copy FROM '$WORK/needs.csv' WITH (FORMAT csv, HEADER true, DELIMITER ';')"
 COPY_SEC="$(awk -v s="$START_NS" -v e="$(date +%s%N)" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')"
 COPY_RATE="$(awk -v r="$IMPORT_ROWS" -v s="$COPY_SEC" 'BEGIN { printf "%.0f", r / s }')"
+# What PostgreSQL alone needs to store the same rows in a table shaped and indexed like
+# intake.needs, without validation, mapping or events: the ceiling any import with durable,
+# indexed needs can reach on this machine.
+psql -q -X "$ADMIN_URL" -c "CREATE TABLE bench_needs (LIKE intake.needs INCLUDING ALL)"
+START_NS="$(date +%s%N)"
+psql -q -X "$ADMIN_URL" -c "INSERT INTO bench_needs (initiative_id, organisation_id, track, title, description, category,
+  driver, target_groups, urgency, status, created_by, import_key)
+  SELECT gen_random_uuid(), 'utbildning', track, title, description, category, driver,
+         string_to_array(target_groups, ', '), urgency, 'submitted', 'bench', reference FROM bench_copy"
+FLOOR_SEC="$(awk -v s="$START_NS" -v e="$(date +%s%N)" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')"
+FLOOR_RATE="$(awk -v r="$IMPORT_ROWS" -v s="$FLOOR_SEC" 'BEGIN { printf "%.0f", r / s }')"
 
 cat <<TABLE
 
 Intake benchmark — $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), Idempotency-Key on every POST: $KEYS
   PostgreSQL kit single-row inserts        $PG_RATE /s
   one instance, POST /v1/needs             $ONE_RATE /s   ($ONE_BAD non-2xx)   ratio to kit inserts $(ratio "$ONE_RATE" "$PG_RATE")  (target >= 0.5)
+                                           machine CPU busy $ONE_CPU % of $(nproc) cores (intake, PostgreSQL, broker, relay and wrk share them)
   two instances, round-robin               $TWO_RATE /s   ($TWO_BAD non-2xx)   ratio to one instance $(ratio "$TWO_RATE" "$ONE_RATE")  (target >= 1.7)
+                                           machine CPU busy $TWO_CPU %
   at 80 % of one instance ($TARGET_RATE /s)    $LAT
   bulk import, $IMPORT_ROWS rows ($SIZE_MB MB)       $IMPORT_RATE rows/s in ${IMPORT_SEC}s
   PostgreSQL COPY of the same file         $COPY_RATE rows/s in ${COPY_SEC}s   ratio $(ratio "$IMPORT_RATE" "$COPY_RATE")  (target >= 0.25)
+  PostgreSQL INSERT of the same rows into a table indexed like needs (no checks, no events)
+                                           $FLOOR_RATE rows/s in ${FLOOR_SEC}s   ratio to COPY $(ratio "$FLOOR_RATE" "$COPY_RATE")
   intake memory                            RSS $((RSS_BEFORE / 1024)) MB before the import, peak (VmHWM) $((PEAK_KB / 1024)) MB
 TABLE

@@ -313,6 +313,9 @@ struct IntakeTests {
         #expect(booking?["description"] as? String == "Bokning av hallar; ersätter \"gamla\" systemet\nmed två rader")
         #expect((booking?["roughCost"] as? [String: Any])?["oneOff"] as? String == "1200000.5")
         #expect(booking?["category"] as? String == "business-system-procurement")
+        #expect(booking?["targetGroups"] as? [String] == ["residents", "employees"], "groups mapped per distinct cell, in order")
+        let solar = items.first { $0["title"] as? String == "Solboxar" }
+        #expect(solar?["targetGroups"] as? [String] == ["employees"])
 
         // Again, and once more with `,` as the delimiter: nothing new.
         let again = try await send(header + good.joined())
