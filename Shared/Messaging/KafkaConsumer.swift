@@ -133,6 +133,46 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Moves each partition of `messages` back to the lowest offset among them, so they are
+    /// fetched and returned by `poll` again (pre-fetched records of those partitions are
+    /// dropped). For a batch cut short: what was not processed is not skipped. Partitions
+    /// this member no longer owns (or all, when its assignment was lost) are left alone:
+    /// the group hands them out again from the committed offsets.
+    public func rewind(to messages: [KafkaMessage]) async throws(KafkaError) {
+        guard !messages.isEmpty else { return }
+        var lowest: [PartitionKey: Int64] = [:]
+        for message in messages {
+            let key = PartitionKey(topic: message.topic, partition: message.partition)
+            lowest[key] = min(lowest[key] ?? message.offset, message.offset)
+        }
+        let offsets = lowest
+        let handle = self.handle
+        try await worker.run { () throws(KafkaError) -> Void in
+            guard rd_kafka_assignment_lost(handle.pointer) == 0 else { return }
+            var assigned: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
+            guard rd_kafka_assignment(handle.pointer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR, let assigned else { return }
+            defer { rd_kafka_topic_partition_list_destroy(assigned) }
+            let owned = Set(UnsafeBufferPointer(start: assigned.pointee.elems, count: Int(assigned.pointee.cnt)).map {
+                PartitionKey(topic: String(cString: $0.topic), partition: $0.partition)
+            })
+            let targets = offsets.filter { owned.contains($0.key) }
+            guard !targets.isEmpty else { return }
+            guard let list = rd_kafka_topic_partition_list_new(Int32(targets.count)) else {
+                throw KafkaError(kind: .broker, message: "could not allocate a partition list to rewind")
+            }
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for (key, offset) in targets {
+                rd_kafka_topic_partition_list_add(list, key.topic, key.partition)?.pointee.offset = offset
+            }
+            if let error = rd_kafka_seek_partitions(handle.pointer, list, 10_000) {
+                throw KafkaError(consuming: error, context: "rewind partitions")
+            }
+            for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(code: list.pointee.elems[index].err, context: "rewind \(String(cString: list.pointee.elems[index].topic))")
+            }
+        }
+    }
+
     /// The partitions currently assigned to this member.
     public func assignment() async -> [(topic: String, partition: Int32)] {
         let handle = self.handle

@@ -31,15 +31,20 @@ struct ServiceSchemaFixture {
         return counts
     }
 
-    /// A consumer that records each applied event in `effects`.
-    func inbox(topic: String, deadLetterTopic: String, producer: KafkaProducer) throws -> InboxConsumer {
+    /// A consumer that records each applied event in `effects`; `work` runs first in the
+    /// handler (to make applying an event take time).
+    func inbox(
+        topic: String, deadLetterTopic: String, producer: KafkaProducer, options: InboxConsumer.Options = .init(),
+        work: @escaping @Sendable (CloudEvent) async throws -> Void = { _ in }
+    ) throws -> InboxConsumer {
         let group = TestStack.unique("inbox")
         let consumer = try KafkaConsumer(configuration: TestStack.kafka(), groupID: group, topics: [topic], logger: TestStack.logger)
         return InboxConsumer(
             name: group, consumer: consumer, producer: producer, pool: pool, deadLetterTopic: deadLetterTopic,
-            logger: TestStack.logger
+            options: options, logger: TestStack.logger
         ) { event, connection in
             if event.type == "test.rejected.v1" { throw EventRejected("the test contract rejects this event") }
+            try await work(event)
             try await connection.execute("INSERT INTO effects (event_id, subject) VALUES ($1, $2)", [event.id, event.subject])
         }
     }
@@ -171,5 +176,58 @@ struct OutboxInboxTests {
         _ = try? await running.value
         await producer.shutdown()
         #expect(try await fixture.effectCounts() == [event.id: 1, sentinel.id: 1])
+    }
+
+    @Test("a slow batch is cut short and the rest fetched again: every event applied once")
+    func slowBatchIsRewound() async throws {
+        let fixture = try await ServiceSchemaFixture.make("rewind")
+        defer { fixture.pool.close() }
+        let topic = TestStack.unique("events")
+        let deadLetters = TestStack.unique("dlq")
+        try await TestStack.createTopics([topic, deadLetters], partitions: 1)
+        let producer = try KafkaProducer(configuration: TestStack.kafka(), logger: TestStack.logger)
+        let events = (0..<12).map(Self.event)
+        for event in events { _ = try await producer.send(CloudEventKafkaCodec.message(for: event, topic: topic, key: "k")) }
+        // Each event takes 150 ms to apply and a batch may take 400 ms: all twelve arrive in
+        // the first poll, so the batch is cut short several times. A rest that were not
+        // fetched again would be skipped for good.
+        var options = InboxConsumer.Options()
+        options.batchTimeBudget = .milliseconds(400)
+        let inbox = try fixture.inbox(topic: topic, deadLetterTopic: deadLetters, producer: producer, options: options) { _ in
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        let running = Task { try await inbox.run() }
+        try await waitUntil("all twelve effects", timeout: .seconds(60)) { try await fixture.effectCounts().count == events.count }
+        running.cancel()
+        _ = try? await running.value
+        await producer.shutdown()
+        #expect(try await fixture.effectCounts() == Dictionary(uniqueKeysWithValues: events.map { ($0.id, 1) }))
+    }
+
+    @Test("a consumer that outlasts max.poll.interval on one event rejoins its group and applies what follows, each once")
+    func rejoinsAfterMaxPollInterval() async throws {
+        let fixture = try await ServiceSchemaFixture.make("rejoin")
+        defer { fixture.pool.close() }
+        let topic = TestStack.unique("events")
+        let deadLetters = TestStack.unique("dlq")
+        try await TestStack.createTopics([topic, deadLetters], partitions: 1)
+        let producer = try KafkaProducer(configuration: TestStack.kafka(), logger: TestStack.logger)
+        let events = (0..<10).map(Self.event)
+        for event in events { _ = try await producer.send(CloudEventKafkaCodec.message(for: event, topic: topic, key: "k")) }
+        // The first event takes longer than the local profile's max.poll.interval (7 s), so
+        // librdkafka leaves the group while it is applied and the commit after it fails.
+        // Before the fix the consumer retried that commit forever and never polled again.
+        let slow = events[0].id
+        let inbox = try fixture.inbox(topic: topic, deadLetterTopic: deadLetters, producer: producer) { event in
+            if event.id == slow { try await Task.sleep(for: .seconds(9)) }
+        }
+        let running = Task { try await inbox.run() }
+        try await waitUntil("the events after the slow one", timeout: .seconds(90)) {
+            try await fixture.effectCounts().count == events.count
+        }
+        running.cancel()
+        _ = try? await running.value
+        await producer.shutdown()
+        #expect(try await fixture.effectCounts() == Dictionary(uniqueKeysWithValues: events.map { ($0.id, 1) }))
     }
 }

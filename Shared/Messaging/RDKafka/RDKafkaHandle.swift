@@ -128,6 +128,17 @@ extension KafkaError {
                 || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__QUEUE_FULL)
     }
 
+    /// True when the error says this consumer is no longer the group member that owns its
+    /// partitions (the assignment was lost, the generation moved on, a rebalance is under
+    /// way): committing again cannot succeed until the next `poll` has rejoined the group.
+    public var meansMembershipLost: Bool {
+        let lost: [rd_kafka_resp_err_t] = [
+            RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
+            RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR__STATE, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID,
+        ]
+        return lost.contains { $0.rawValue == code }
+    }
+
     /// Takes ownership of an `rd_kafka_error_t` and destroys it.
     init(consuming error: OpaquePointer, context: String? = nil) {
         let code = rd_kafka_error_code(error)

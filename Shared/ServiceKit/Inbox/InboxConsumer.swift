@@ -33,6 +33,13 @@ public struct InboxConsumer: Service {
         public var pollTimeout: Duration = .milliseconds(100)
         public var initialBackoff: Duration = .milliseconds(100)
         public var maximumBackoff: Duration = .seconds(5)
+        /// How long one polled batch may be worked on before the rest is handed back to the
+        /// consumer (rewound) and `poll` is called again. It must stay well under the
+        /// consumer's `max.poll.interval.ms`, or the broker takes the partitions away.
+        public var batchTimeBudget: Duration = .seconds(2)
+        /// Commit attempts per batch before going back to polling; the offsets stay stored
+        /// and the next commit carries them.
+        public var commitAttempts: Int = 3
         public init() {}
     }
 
@@ -94,20 +101,41 @@ public struct InboxConsumer: Service {
             }
             let batch = await consumer.poll(maxMessages: options.batchSize, timeout: options.pollTimeout)
             if batch.isEmpty { continue }
+            let started = ContinuousClock.now
             var done: [KafkaMessage] = []
+            var cancelled = false
             for message in batch {
+                // A slow batch is cut short (at least one record per batch), so `poll` is
+                // called well within the broker's max.poll.interval.
+                if !done.isEmpty && ContinuousClock.now - started > options.batchTimeBudget { break }
                 do {
                     try await processWithRetry(message)
                     done.append(message)
                 } catch is CancellationError {
                     // Stop here: what was applied is marked and committed below; the rest
                     // is delivered again to whoever owns the partition next.
+                    cancelled = true
                     break
                 }
             }
             await consumer.markProcessed(done)
             try await commitWithRetry()
-            if done.count < batch.count { break }
+            if cancelled { break }
+            if done.count < batch.count { try await rewind(Array(batch[done.count...])) }
+        }
+    }
+
+    /// Hands the unprocessed rest of a batch back to the consumer, so the next polls return
+    /// it again. If that fails the partitions cannot be trusted to resume at the right
+    /// record, so the consumer stops (the service exits and restarts from the committed
+    /// offsets; the inbox makes the redelivery harmless).
+    private func rewind(_ rest: [KafkaMessage]) async throws {
+        do {
+            try await consumer.rewind(to: rest)
+            logger.debug("batch cut short; the rest is fetched again", metadata: ["records": "\(rest.count)"])
+        } catch {
+            logger.error("could not rewind a batch cut short; stopping the consumer", metadata: ["error": "\(error)"])
+            throw error
         }
     }
 
@@ -128,17 +156,26 @@ public struct InboxConsumer: Service {
         }
     }
 
+    /// Commits what was marked. The effects are stored and the inbox knows the ids, so a
+    /// commit that does not happen only means a harmless redelivery: after a few attempts,
+    /// or at once when this member no longer owns the partitions, it goes back to polling
+    /// (only `poll` lets librdkafka rejoin the group; retrying the commit forever would
+    /// keep the consumer out of its group for good).
     private func commitWithRetry() async throws {
         var backoff = options.initialBackoff
-        while true {
+        for attempt in 1...max(1, options.commitAttempts) {
             do {
                 try await consumer.commit()
                 return
             } catch {
-                // The effects are stored and the inbox knows the ids, so a lost commit only
-                // means harmless redelivery; keep trying, but do not stop the consumer.
-                logger.warning("offset commit failed", metadata: ["error": "\(error)"])
-                if Task.isCancelled { return }
+                if error.meansMembershipLost {
+                    logger.info(
+                        "offsets not committed: the partitions were taken away; polling again to rejoin the group",
+                        metadata: ["error": "\(error)"])
+                    return
+                }
+                logger.warning("offset commit failed", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                if Task.isCancelled || attempt >= options.commitAttempts { return }
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, options.maximumBackoff)
             }
