@@ -8,7 +8,8 @@
 #
 # Ports and folders come from the environment (defaults in brackets):
 #   STYRBORD_PG_PORT [55432]  STYRBORD_KAFKA_PORT [59092]  STYRBORD_STACK_DIR [.local/stack]
-# The cluster trusts local connections: it is for development and tests only.
+# The cluster trusts local connections: it is for development and tests only. The broker
+# keeps its topics in memory, so a newly started broker also empties the run database.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -134,6 +135,7 @@ start_broker() {
   else
     local bin; bin="$(tansu_bin)"
     log "starting Tansu broker on 127.0.0.1:$KAFKA_PORT (memory storage)"
+    BROKER_FRESH=1
     nohup "$bin" broker --listener-url "tcp://127.0.0.1:$KAFKA_PORT" \
       --advertised-listener-url "tcp://127.0.0.1:$KAFKA_PORT" --storage-engine "memory://tansu/" \
       >"$KAFKA_LOG" 2>&1 &
@@ -146,6 +148,25 @@ start_broker() {
     sleep 0.2
   done
   log "broker ready: 127.0.0.1:$KAFKA_PORT"
+  if [ "${BROKER_FRESH:-0}" = 1 ]; then reset_database_after_broker; fi
+}
+
+# The broker keeps its topics in memory: a new broker has none of the events the services'
+# outboxes already published. The run database (not the tests' own ones) is emptied with it,
+# so that services, data and events start over together instead of waiting for events that
+# are gone.
+reset_database_after_broker() {
+  pg_answers || return 0
+  local bin; bin="$(pg_bin)"
+  local used
+  used="$("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")"
+  [ "$used" = 1 ] || return 0
+  used="$("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DATABASE" -tAc \
+    "SELECT count(*) FROM pg_namespace WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%'")"
+  [ "$used" != 0 ] || return 0
+  log "the new broker has no events: emptying database $DATABASE so data and events start over together"
+  "$bin/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "DROP DATABASE $DATABASE WITH (FORCE)"
+  "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$DATABASE"
 }
 
 stop_broker() {

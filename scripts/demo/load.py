@@ -58,14 +58,26 @@ risk = {
                "owner": "Projektledare", "mitigation": "Etappvis införande"}],
     "riskOfNotDoing": {"description": "Manuellt arbete fortsätter att växa", "probability": 3, "consequence": 3}}
 
-def analyse(initiative, key, common):
+def scaled(analysis, scale):
+    """The demo cost-benefit analysis with every amount and hour count times `scale`, so
+    the candidates of a round differ in cost."""
+    if scale == "1":
+        return analysis
+    from decimal import Decimal
+    factor = Decimal(scale)
+    def times(line):
+        return {k: (str((Decimal(v) * factor).quantize(Decimal(1))) if k in ("amount", "hours", "annualAmount", "annualHours") else v)
+                for k, v in line.items()}
+    return {**analysis, "costs": [times(c) for c in analysis["costs"]], "benefits": [times(b) for b in analysis["benefits"]]}
+
+def analyse(initiative, key, common, scale="1"):
     """Records every part of the analysis and completes it; idempotency keys make a rerun harmless."""
     case = wait_for(f"{analysis}/v1/analyses/{initiative}", "the analysis case")
     if case["status"] == "completed":
         return
     version = case["version"]
     reuse = {"decision": "new", "reason": "Demo: ingen befintlig tjänst täcker behovet."}
-    for part, body in (("cost-benefit", cost_benefit), ("risk", risk), ("reuse", reuse)):
+    for part, body in (("cost-benefit", scaled(cost_benefit, scale)), ("risk", risk), ("reuse", reuse)):
         status, case = call("PUT", f"{analysis}/v1/analyses/{initiative}/{part}", body,
                             {"If-Match": f'"{version}"', "Idempotency-Key": f"{key}-{part}"})
         if status != 200:
@@ -127,7 +139,7 @@ for item in demo:
     initiative = need["initiativeId"]
     print(f"  {'registered' if status == 201 else 'present   '} {need['title']}")
     if item.get("analyse"):
-        analyse(initiative, item["key"], item["need"]["track"] == "common")
+        analyse(initiative, item["key"], item["need"]["track"] == "common", item.get("costScale", "1"))
     if item.get("decide"):
         deadline = time.monotonic() + 60
         while True:
