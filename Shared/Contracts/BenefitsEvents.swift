@@ -249,3 +249,70 @@ public struct InitiativeEvaluatedV1: EventPayload, Equatable {
         self.evaluatedAt = evaluatedAt
     }
 }
+
+/// A later decision deferred or rejected the initiative, so its benefit realisation plan
+/// is cancelled (avbruten): it stays readable, takes no changes, and its follow-ups are no
+/// longer due. Source: benefits.
+public struct BenefitPlanCancelledV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.benefit-plan.cancelled.v1"
+    public static let schemaURI = schemaBase + "benefit-plan.cancelled.v1.json"
+
+    public var planId: UUID
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var title: String
+    /// The decision that cancelled the plan.
+    public var decisionId: UUID
+    /// Deferred or rejected.
+    public var outcome: DecisionOutcome
+    /// The decision's rationale (motivering).
+    public var reason: String
+    /// The plan's status before (draft or agreed), to which a later prioritisation reopens it.
+    public var previousStatus: String
+    public var cancelledAt: Date
+
+    public init(
+        planId: UUID, initiativeId: InitiativeID, organisationId: OrganisationID, title: String, decisionId: UUID,
+        outcome: DecisionOutcome, reason: String, previousStatus: String, cancelledAt: Date
+    ) {
+        self.planId = planId
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.title = title
+        self.decisionId = decisionId
+        self.outcome = outcome
+        self.reason = reason
+        self.previousStatus = previousStatus
+        self.cancelledAt = cancelledAt
+    }
+}
+
+/// A later decision prioritised a deferred or rejected initiative again: its cancelled
+/// plan is open again, in the status it had. Source: benefits.
+public struct BenefitPlanReopenedV1: EventPayload, Equatable {
+    public static let eventType = "se.goteborg.styrbord.benefit-plan.reopened.v1"
+    public static let schemaURI = schemaBase + "benefit-plan.reopened.v1.json"
+
+    public var planId: UUID
+    public var initiativeId: InitiativeID
+    public var organisationId: OrganisationID
+    public var title: String
+    /// The prioritising decision the plan now rests on.
+    public var decisionId: UUID
+    /// Draft or agreed: the status the plan had when it was cancelled.
+    public var status: String
+    public var reopenedAt: Date
+
+    public init(
+        planId: UUID, initiativeId: InitiativeID, organisationId: OrganisationID, title: String, decisionId: UUID,
+        status: String, reopenedAt: Date
+    ) {
+        self.planId = planId
+        self.initiativeId = initiativeId
+        self.organisationId = organisationId
+        self.title = title
+        self.decisionId = decisionId
+        self.status = status
+        self.reopenedAt = reopenedAt
+    }
+}

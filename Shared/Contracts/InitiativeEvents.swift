@@ -196,6 +196,6 @@ public enum EventCatalogue {
         SupplierProposalSubmittedV1.self, ExemptionRegisteredV1.self, OrganisationRegisteredV1.self,
         OrganisationUpdatedV1.self, OverlapDetectedV1.self, BenefitPlanAgreedV1.self, BenefitPlanRevisedV1.self,
         InitiativePhaseChangedV1.self, BenefitDeviatingV1.self, FollowUpDueV1.self, FollowUpOverdueV1.self,
-        InitiativeEvaluatedV1.self,
+        InitiativeEvaluatedV1.self, BenefitPlanCancelledV1.self, BenefitPlanReopenedV1.self,
     ]
 }

@@ -125,6 +125,12 @@ struct EventSchemaTests {
                 .init(benefitId: UUID(), description: "Nöjdare brukare", status: .notMeasured, share: nil),
             ],
             lessonsLearned: "Mät utgångsläget före införandet.", evaluatedBy: "anna", evaluatedAt: Date()),
+        BenefitPlanCancelledV1(
+            planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", decisionId: UUID(),
+            outcome: .rejected, reason: "Avslås", previousStatus: "agreed", cancelledAt: Date()),
+        BenefitPlanReopenedV1(
+            planId: UUID(), initiativeId: initiative, organisationId: organisation, title: "Trygghetslarm", decisionId: UUID(),
+            status: "draft", reopenedAt: Date()),
     ]
 
     static let followUpNotice = FollowUpNotice(

@@ -53,13 +53,106 @@ struct BenefitsHandlerTests {
             source: "/styrbord/analysis", subject: initiative.description)
     }
 
-    static func decision(_ initiative: InitiativeID, _ outcome: DecisionOutcome = .prioritised) throws -> CloudEvent {
-        try CloudEvent(
-            DecisionMadeV1(
-                decisionId: UUID(), initiativeId: initiative, organisationId: organisation, track: .organisationSpecific,
-                title: "Trygghetslarm", outcome: outcome, financingType: nil, decidingBody: .organisationBoard, rationale: "Nytta",
-                decidedOn: "2026-11-20", followedBySLK: false),
-            source: "/styrbord/prioritisation", subject: initiative.description)
+    static func decision(
+        _ initiative: InitiativeID, _ outcome: DecisionOutcome = .prioritised, id: UUID = UUID(), supersedes: UUID? = nil,
+        rationale: String = "Nytta"
+    ) throws -> CloudEvent {
+        var decision = DecisionMadeV1(
+            decisionId: id, initiativeId: initiative, organisationId: organisation, track: .organisationSpecific,
+            title: "Trygghetslarm", outcome: outcome, financingType: nil, decidingBody: .organisationBoard, rationale: rationale,
+            decidedOn: "2026-11-20", followedBySLK: false)
+        decision.supersedesDecisionId = supersedes
+        return try CloudEvent(decision, source: "/styrbord/prioritisation", subject: initiative.description)
+    }
+
+    static func outboxCount(_ type: String, _ initiative: InitiativeID, _ pool: PostgresPool) async throws -> Int {
+        try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT count(*)::int AS n FROM outbox WHERE event_type = $1 AND message_key = $2",
+                ["se.goteborg.styrbord.\(type).v1", initiative.description]
+            ).first?.decode("n", as: Int.self) ?? -1
+        }
+    }
+
+    @Test("a later deferral or rejection cancels the plan, a later prioritisation reopens it; late, superseded and redelivered decisions change nothing")
+    func supersedingDecisions() async throws {
+        try await Self.withSchema { pool in
+            // Prioritised, then rejected: cancelled with the decision and its reason; redelivery of both changes nothing.
+            let rejectedLater = InitiativeID()
+            let first = UUID()
+            let rejection = UUID()
+            let prioritised = try Self.decision(rejectedLater, id: first)
+            let rejected = try Self.decision(rejectedLater, .rejected, id: rejection, supersedes: first, rationale: "Ryms inte i budgeten")
+            try await Self.apply(prioritised, pool)
+            try await Self.apply(rejected, pool)
+            let cancelled = try #require(try await Self.plan(rejectedLater, pool))
+            #expect(cancelled.status == "cancelled" && cancelled.version == 2 && cancelled.decisionId == first)
+            #expect(cancelled.cancellation?.decisionId == rejection && cancelled.cancellation?.outcome == .rejected)
+            #expect(cancelled.cancellation?.reason == "Ryms inte i budgeten" && cancelled.cancellation?.previousStatus == "draft")
+            for event in [prioritised, rejected, prioritised] { try await Self.apply(event, pool) }
+            #expect(try await Self.plan(rejectedLater, pool)?.version == 2, "redelivery changes nothing")
+            #expect(try await Self.outboxCount("benefit-plan.created", rejectedLater, pool) == 1)
+            #expect(try await Self.outboxCount("benefit-plan.cancelled", rejectedLater, pool) == 1)
+
+            // The rejection arrives first, the prioritisation it superseded late: no plan ever.
+            let lateFirst = InitiativeID()
+            let superseded = UUID()
+            try await Self.apply(try Self.decision(lateFirst, .rejected, supersedes: superseded), pool)
+            try await Self.apply(try Self.decision(lateFirst, id: superseded), pool)
+            #expect(try await Self.plan(lateFirst, pool) == nil)
+            #expect(try await Self.outboxCount("benefit-plan.created", lateFirst, pool) == 0)
+
+            // Prioritised, deferred, prioritised again: reopened, resting on the new decision; a late deferral changes nothing.
+            let reopened = InitiativeID()
+            let original = UUID()
+            let deferral = UUID()
+            let again = UUID()
+            let deferred = try Self.decision(reopened, .deferred, id: deferral, supersedes: original)
+            try await Self.apply(try Self.decision(reopened, id: original), pool)
+            try await Self.apply(deferred, pool)
+            #expect(try await Self.plan(reopened, pool)?.status == "cancelled")
+            try await Self.apply(try Self.decision(reopened, id: again, supersedes: deferral), pool)
+            try await Self.apply(deferred, pool)
+            let open = try #require(try await Self.plan(reopened, pool))
+            #expect(open.status == "draft" && open.cancellation == nil && open.decisionId == again && open.version == 3)
+            #expect(try await Self.outboxCount("benefit-plan.reopened", reopened, pool) == 1)
+            #expect(try await Self.outboxCount("benefit-plan.created", reopened, pool) == 1)
+
+            // Deferred before any plan, then prioritised: the plan is made as for a first prioritisation.
+            let deferredFirst = InitiativeID()
+            let firstDeferral = UUID()
+            try await Self.apply(try Self.decision(deferredFirst, .deferred, id: firstDeferral), pool)
+            #expect(try await Self.plan(deferredFirst, pool) == nil)
+            try await Self.apply(try Self.decision(deferredFirst, supersedes: firstDeferral), pool)
+            #expect(try await Self.plan(deferredFirst, pool)?.status == "draft")
+            #expect(try await Self.outboxCount("benefit-plan.created", deferredFirst, pool) == 1)
+        }
+    }
+
+    @Test("the follow-up job announces nothing for a cancelled plan, and again once it is reopened")
+    func jobSkipsCancelledPlans() async throws {
+        try await Self.withSchema { pool in
+            let initiative = InitiativeID()
+            let first = UUID()
+            let deferral = UUID()
+            try await Self.apply(try Self.decision(initiative, id: first), pool)
+            var benefit = PlannedBenefit(line: BenefitLine(description: "Nytta", stakeholder: .residents, kind: .qualitative, score: 3, indicator: "NKI"))
+            benefit.benefitId = UUID()
+            _ = try await pool.withConnection { connection in
+                try await connection.execute(
+                    "UPDATE benefit_plans SET benefits = $2::jsonb WHERE initiative_id = $1", [initiative.rawValue, PostgresJSON([benefit])])
+                return try await connection.execute(
+                    "INSERT INTO follow_ups (follow_up_id, initiative_id, benefit_id, months, due_on) VALUES ($1, $2, $3, 6, '2026-05-01')",
+                    [UUID(), initiative.rawValue, benefit.benefitId])
+            }
+            try await Self.apply(try Self.decision(initiative, .deferred, id: deferral, supersedes: first), pool)
+            let job = FollowUpJob(
+                pool: pool, eventSource: "/styrbord/benefits", options: FollowUpJob.Options(), logger: Logger(label: "job"))
+            let today = try #require(CalendarDate("2026-06-15"))
+            #expect(try await job.runOnce(today: today) == 0, "a cancelled plan's follow-up is no longer due")
+            try await Self.apply(try Self.decision(initiative, supersedes: deferral), pool)
+            #expect(try await job.runOnce(today: today) == 1, "reopened, it is followed up again")
+        }
     }
 
     static func apply(_ event: CloudEvent, _ pool: PostgresPool) async throws {

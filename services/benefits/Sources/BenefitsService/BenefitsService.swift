@@ -33,9 +33,10 @@ public enum BenefitsService {
         },
         routes: { router, resources in addRoutes(to: router, resources: resources) })
 
-    /// Remembers a need's goal area and a completed analysis's benefit lines, and makes the
-    /// plan of a prioritised initiative; they may arrive in any order, and the plan is
-    /// pre-filled with what is here and completed as the rest arrives.
+    /// Remembers a need's goal area and a completed analysis's benefit lines, makes the
+    /// plan of a prioritised initiative and cancels it when a later decision defers or
+    /// rejects the initiative; they may arrive in any order, and the plan is pre-filled
+    /// with what is here and completed as the rest arrives.
     static func handle(_ event: CloudEvent, on connection: PostgresConnection) async throws {
         switch event.type {
         case NeedSubmittedV1.eventType:
@@ -57,29 +58,109 @@ public enum BenefitsService {
                 WHERE initiative_id = $1 AND status = 'draft' AND version = 1 AND benefits = '[]'::jsonb
                 """, [analysis.initiativeId.rawValue])
         case DecisionMadeV1.eventType:
-            let decision = try event.decode(DecisionMadeV1.self)
-            guard decision.outcome == .prioritised else { return }
+            try await apply(try event.decode(DecisionMadeV1.self), at: event.time, event: event, on: connection)
+        default:
+            return
+        }
+    }
+
+    /// Remembers the decision, finds the one in force among all the initiative's decisions
+    /// seen so far, and brings the plan in line with it: a prioritised initiative has a
+    /// plan, a deferred or rejected one's plan is cancelled, and one prioritised again is
+    /// reopened. Order and redelivery do not matter: a superseded decision never (re)opens
+    /// or cancels a plan, and a decision already applied changes nothing.
+    static func apply(_ decision: DecisionMadeV1, at time: Date?, event: CloudEvent, on connection: PostgresConnection)
+        async throws
+    {
+        let initiative = decision.initiativeId
+        // One initiative's decisions are applied one at a time, even across instances.
+        _ = try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtext($1)::bigint) AS locked", ["styrbord.benefits.decisions." + initiative.description])
+        try await connection.execute(
+            """
+            INSERT INTO decisions (decision_id, initiative_id, supersedes, outcome, rationale, decided_on, decided_at, received_at)
+            VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8)
+            ON CONFLICT (decision_id) DO NOTHING
+            """,
+            [decision.decisionId, initiative.rawValue, decision.supersedesDecisionId, decision.outcome.rawValue, decision.rationale,
+             CalendarDate(decision.decidedOn)?.description, time, Date()])
+        let known = try await connection.query(
+            "SELECT \(KnownDecision.columns) FROM decisions WHERE initiative_id = $1", [initiative.rawValue]
+        ).map(KnownDecision.init(row:))
+        guard let inForce = PlanDecisions.inForce(known) else { return }
+        let plan = try await connection.query(
+            "SELECT \(PlanRecord.columns) FROM benefit_plans WHERE initiative_id = $1 FOR UPDATE", [initiative.rawValue]
+        ).first.map(PlanRecord.init(row:))
+        let state = plan.map {
+            PlanDecisions.PlanState(decisionId: $0.decisionId, cancelledBy: $0.cancellation?.decisionId, evaluated: $0.phase == .evaluated)
+        }
+        let now = Date()
+        let source = EventSource.of(service: "benefits")
+        let traceParent = event.extensions[TraceParent.header]
+        switch (PlanDecisions.action(for: state, inForce: inForce), plan) {
+        case (.nothing, _):
+            return
+        case (.create, _):
             let planId = UUID()
-            let now = Date()
-            let created = try await connection.execute(
+            try await connection.execute(
                 """
                 INSERT INTO benefit_plans (plan_id, initiative_id, organisation_id, title, decision_id, status, created_at,
                                            ssg_prioritised, benefits, goal_areas)
                 VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7,
                         coalesce((SELECT benefits FROM analysis_benefits WHERE initiative_id = $2), '[]'::jsonb),
                         coalesce((SELECT ARRAY[goal_area] FROM need_goal_areas WHERE initiative_id = $2), '{}'))
-                ON CONFLICT (initiative_id) DO NOTHING
                 """,
-                [planId, decision.initiativeId.rawValue, decision.organisationId.rawValue, decision.title, decision.decisionId,
+                [planId, initiative.rawValue, decision.organisationId.rawValue, decision.title, inForce.decisionId,
                  now, decision.decidingBody == .ssg])
-            guard created == 1 else { return }
             try await Outbox.enqueue(
                 BenefitPlanCreatedV1(
-                    planId: planId, initiativeId: decision.initiativeId, organisationId: decision.organisationId,
-                    title: decision.title, createdAt: now),
-                about: decision.initiativeId, topic: Topic.benefits, source: EventSource.of(service: "benefits"),
-                traceParent: event.extensions[TraceParent.header], on: connection)
-        default:
+                    planId: planId, initiativeId: initiative, organisationId: decision.organisationId, title: decision.title,
+                    createdAt: now),
+                about: initiative, topic: Topic.benefits, source: source, traceParent: traceParent, on: connection)
+        case (.cancel, .some(let plan)):
+            let cancellation = PlanCancellation(
+                decisionId: inForce.decisionId, outcome: inForce.outcome, reason: inForce.rationale ?? "",
+                decidedOn: inForce.decidedOn, cancelledAt: now, previousStatus: plan.status)
+            try await connection.execute(
+                """
+                UPDATE benefit_plans SET status = 'cancelled', cancellation = $2::jsonb, version = version + 1, updated_at = $3
+                WHERE initiative_id = $1
+                """, [initiative.rawValue, PostgresJSON(cancellation), now])
+            try await Outbox.enqueue(
+                BenefitPlanCancelledV1(
+                    planId: plan.planId, initiativeId: initiative, organisationId: plan.organisationId, title: plan.title,
+                    decisionId: inForce.decisionId, outcome: inForce.outcome, reason: cancellation.reason,
+                    previousStatus: plan.status, cancelledAt: now),
+                about: initiative, topic: Topic.benefits, source: source, traceParent: traceParent, on: connection)
+        case (.reopen, .some(let plan)):
+            let status = plan.cancellation?.previousStatus ?? "draft"
+            try await connection.execute(
+                """
+                UPDATE benefit_plans SET status = $2, cancellation = NULL, decision_id = $3, version = version + 1, updated_at = $4
+                WHERE initiative_id = $1
+                """, [initiative.rawValue, status, inForce.decisionId, now])
+            try await Outbox.enqueue(
+                BenefitPlanReopenedV1(
+                    planId: plan.planId, initiativeId: initiative, organisationId: plan.organisationId, title: plan.title,
+                    decisionId: inForce.decisionId, status: status, reopenedAt: now),
+                about: initiative, topic: Topic.benefits, source: source, traceParent: traceParent, on: connection)
+        case (.follow, .some(let plan)):
+            if var cancellation = plan.cancellation {
+                // Deferred, then rejected (or the other way round): still cancelled, by the newer decision.
+                cancellation.decisionId = inForce.decisionId
+                cancellation.outcome = inForce.outcome
+                cancellation.reason = inForce.rationale ?? ""
+                cancellation.decidedOn = inForce.decidedOn
+                try await connection.execute(
+                    "UPDATE benefit_plans SET cancellation = $2::jsonb, version = version + 1, updated_at = $3 WHERE initiative_id = $1",
+                    [initiative.rawValue, PostgresJSON(cancellation), now])
+            } else {
+                // A changed prioritisation (another financing, say): the plan now rests on it.
+                try await connection.execute(
+                    "UPDATE benefit_plans SET decision_id = $2, version = version + 1, updated_at = $3 WHERE initiative_id = $1",
+                    [initiative.rawValue, inForce.decisionId, now])
+            }
+        case (.cancel, nil), (.reopen, nil), (.follow, nil):
             return
         }
     }

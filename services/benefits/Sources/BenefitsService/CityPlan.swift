@@ -179,7 +179,8 @@ struct CityPlanRepository: Sendable {
             let linked = try await connection.query(
                 """
                 SELECT \(PlanRecord.columns) FROM benefit_plans
-                WHERE cardinality(goal_areas) > 0 AND ($1::boolean OR organisation_id = $2 OR published) ORDER BY seq
+                WHERE cardinality(goal_areas) > 0 AND status <> 'cancelled' AND ($1::boolean OR organisation_id = $2 OR published)
+                ORDER BY seq
                 """, [all, identity.organisationId.rawValue]
             ).map(PlanRecord.init(row:))
             return CityPlanResource(

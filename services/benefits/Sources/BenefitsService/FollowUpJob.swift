@@ -8,7 +8,8 @@ import ServiceKit
 import ServiceLifecycle
 
 /// The scheduled follow-up job: finds follow-ups due within the reminder window
-/// (`follow-up.due`) and past their date without a measurement (`follow-up.overdue`).
+/// (`follow-up.due`) and past their date without a measurement (`follow-up.overdue`),
+/// of plans that are not evaluated or cancelled.
 /// Safe with any number of instances: each round claims rows with `FOR UPDATE SKIP
 /// LOCKED` and, in the same transaction, marks (follow-up, kind) as announced under a
 /// primary key and writes the event to the outbox — one event per follow-up and kind, ever.
@@ -88,6 +89,8 @@ struct FollowUpJob: Service {
                        p.organisation_id, p.title, p.benefits
                 FROM follow_ups f JOIN benefit_plans p ON p.initiative_id = f.initiative_id
                 WHERE f.due_on <= $1::date + $2::int AND p.phase <> 'evaluated'
+                  -- a cancelled plan (its initiative deferred or rejected) is no longer followed up
+                  AND p.status <> 'cancelled'
                   -- only benefits of the current revision (one a revision removed is no longer followed up)
                   AND p.benefits @> jsonb_build_array(jsonb_build_object('benefitId', upper(f.benefit_id::text)))
                   AND NOT EXISTS (

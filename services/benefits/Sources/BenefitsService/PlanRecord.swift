@@ -27,9 +27,12 @@ struct PlanRecord: Sendable {
     var agreedByName: String?
     var agreedAt: Date?
     var evaluation: Evaluation?
+    /// Set while a later decision has deferred or rejected the initiative.
+    var cancellation: PlanCancellation?
 
     var etag: String { "\"\(version)\"" }
     var isAgreed: Bool { status == "agreed" }
+    var isCancelled: Bool { status == "cancelled" }
 
     init(row: PostgresRow) throws {
         planId = try row.decode("plan_id")
@@ -53,6 +56,7 @@ struct PlanRecord: Sendable {
         agreedByName = try row.decode("agreed_by_name", as: String?.self)
         agreedAt = try row.decode("agreed_at", as: Date?.self)
         evaluation = try row.decode("evaluation", as: PostgresJSON<Evaluation>?.self)?.value
+        cancellation = try row.decode("cancellation", as: PostgresJSON<PlanCancellation>?.self)?.value
     }
 
     /// The columns to select (dates as text: `CalendarDate` is not a PostgreSQL codec).

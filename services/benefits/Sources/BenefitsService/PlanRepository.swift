@@ -30,8 +30,8 @@ struct PlanRepository: Sendable {
     }
 
     /// The plan locked for change; 404 when hidden, 403 when the caller is not one of its
-    /// owners (unless `ownersOnly` is false: the caller checks finer rules itself), 412
-    /// when `version` is stale.
+    /// owners (unless `ownersOnly` is false: the caller checks finer rules itself), 409
+    /// when a later decision cancelled it, 412 when `version` is stale.
     func lockedForChange(
         _ id: InitiativeID, by identity: Identity, ifMatch version: Int?, action: String, ownersOnly: Bool = true,
         on connection: PostgresConnection
@@ -40,6 +40,8 @@ struct PlanRepository: Sendable {
             throw Problem.notFound("no benefit plan for \(id) that you can see; it is made when the initiative is prioritised")
         }
         if ownersOnly { try PlanAccess.requireOwner(plan, identity, to: action) }
+        // Before the version: a cancelled plan takes no change, so a fresh ETag would not help.
+        if let cancellation = plan.cancellation { throw cancellation.problem(id) }
         if let version, plan.version != version { throw Problem.preconditionFailed(current: plan.etag) }
         return plan
     }
@@ -84,6 +86,10 @@ struct PlanRepository: Sendable {
                 expectedShare: try row.decode("expected_share", as: Decimal.self).description, detectedAt: try row.decode("detected_at"),
                 action: try row.decode("action", as: PostgresJSON<DeviationAction>?.self)?.value)
         }
+        let decisions = try await connection.query(
+            "SELECT \(KnownDecision.columns) FROM decisions WHERE initiative_id = $1", [plan.initiativeId.rawValue]
+        ).map(KnownDecision.init(row:))
+        let inForce = PlanDecisions.inForce(decisions)?.decisionId
         let agreedBenefits = Dictionary(
             (baseline?.benefits ?? []).map { ($0.benefitId, $0) }, uniquingKeysWith: { first, _ in first })
         let benefits = plan.benefits.map { benefit in
@@ -101,7 +107,9 @@ struct PlanRepository: Sendable {
                 plan.agreedAt.map { AgreementView(agreedBy: by, agreedByName: plan.agreedByName, agreedAt: $0) }
             },
             baseline: baseline, benefits: benefits, revisions: revisions, followUps: followUps, deviations: deviations,
-            realisation: RealisationSummary.of(plan.benefits.map { ($0, latest[$0.benefitId]) }), evaluation: plan.evaluation)
+            realisation: RealisationSummary.of(plan.benefits.map { ($0, latest[$0.benefitId]) }), evaluation: plan.evaluation,
+            cancellation: plan.cancellation,
+            decisions: PlanDecisions.chronological(decisions).map { DecisionView($0, inForce: $0.decisionId == inForce) })
     }
 
     // MARK: Changing the plan

@@ -117,6 +117,30 @@ struct PlanResource: Encodable, Sendable {
     var deviations: [DeviationView]
     var realisation: RealisationSummary
     var evaluation: Evaluation?
+    /// Why the plan is cancelled, while it is.
+    var cancellation: PlanCancellation?
+    /// Every decision on the initiative the service has seen, oldest first.
+    var decisions: [DecisionView]
+}
+
+/// A decision on the initiative, as plan reads show it.
+struct DecisionView: Encodable, Sendable {
+    var decisionId: UUID
+    var outcome: DecisionOutcome
+    var rationale: String?
+    var decidedOn: String?
+    var supersedesDecisionId: UUID?
+    /// True for the one decision in force: the newest.
+    var inForce: Bool
+
+    init(_ decision: KnownDecision, inForce: Bool) {
+        decisionId = decision.decisionId
+        outcome = decision.outcome
+        rationale = decision.rationale
+        decidedOn = decision.decidedOn
+        supersedesDecisionId = decision.supersedes
+        self.inForce = inForce
+    }
 }
 
 /// `GET /v1/plans`: the plan without its history.

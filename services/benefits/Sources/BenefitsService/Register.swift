@@ -153,11 +153,12 @@ struct RegisterRepository: Sendable {
         }
     }
 
-    /// The open feed: published initiatives only, and no names or e-mail addresses.
+    /// The open feed: published initiatives only, not cancelled ones, and no names or
+    /// e-mail addresses.
     func publicFeed(page: PageRequest) async throws -> Page<PublicInitiative> {
         try await pool.withConnection { connection in
             let (plans, rows, latest, agreed) = try await plans(
-                where: "published AND seq > $1", [page.afterSequence], limit: page.limit + 1, on: connection)
+                where: "published AND status <> 'cancelled' AND seq > $1", [page.afterSequence], limit: page.limit + 1, on: connection)
             let items = plans.prefix(page.limit).map { plan in
                 let entry = Self.entry(plan, latest: latest[plan.initiativeId] ?? [:], agreed: agreed[plan.initiativeId] ?? [])
                 return PublicInitiative(
