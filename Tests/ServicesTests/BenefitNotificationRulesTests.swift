@@ -52,4 +52,26 @@ struct BenefitNotificationRulesTests {
         #expect(message.bodySwedish.contains("borde den ha nått 49.6 %"))
         #expect(message.titleSwedish == "Nytta avviker från planen: Trygghetslarm")
     }
+
+    @Test("a cancelled plan tells the benefit owners why, in Swedish first; a reopened one that it applies again")
+    func cancelledAndReopened() throws {
+        let plan = UUID()
+        let cancelled = try Self.planned(
+            BenefitPlanCancelledV1(
+                planId: plan, initiativeId: Self.initiative, organisationId: OrganisationID("aldre-vard-omsorg")!,
+                title: "Trygghetslarm", decisionId: UUID(), outcome: .rejected, reason: "Budgeten räcker inte.",
+                previousStatus: "agreed", cancelledAt: Date()))
+        let message = try #require(cancelled.first)
+        #expect(cancelled.count == 1 && message.organisation == "aldre-vard-omsorg" && message.role == "benefit-owner")
+        #expect(message.titleSwedish == "Nyttorealiseringsplanen gäller inte längre: Trygghetslarm")
+        #expect(message.bodySwedish == "Ett nytt beslut ersätter prioriteringen: satsningen är avslagen. Motivering: Budgeten räcker inte.")
+        #expect(message.bodyEnglish.contains("the initiative is rejected"))
+        #expect(!message.mandatory)
+        let reopened = try Self.planned(
+            BenefitPlanReopenedV1(
+                planId: plan, initiativeId: Self.initiative, organisationId: OrganisationID("aldre-vard-omsorg")!,
+                title: "Trygghetslarm", decisionId: UUID(), status: "agreed", reopenedAt: Date()))
+        #expect(reopened.map { "\($0.organisation)/\($0.role)/\($0.kind)" } == ["aldre-vard-omsorg/benefit-owner/benefit-plan-reopened"])
+        #expect(reopened.first?.titleSwedish == "Nyttorealiseringsplanen gäller igen: Trygghetslarm")
+    }
 }
