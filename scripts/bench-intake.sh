@@ -70,6 +70,24 @@ cpu_busy() { # cpu_busy "BEFORE" -> busy percent since BEFORE
   awk -v before="$1" -v after="$(cpu_snapshot)" 'BEGIN { split(before, b, " "); split(after, a, " ");
     total = a[2] - b[2]; busy = 0; if (total > 0) busy = 100 * (a[1] - b[1]) / total; printf "%.0f", busy }'
 }
+# CPU time (jiffies, user + system) of processes by name pattern, for their share of the
+# machine during a run: intake (with its outbox relay), PostgreSQL, the broker. (wrk exits
+# before the second snapshot, so its share is what is left of the busy figure.)
+proc_jiffies() { # proc_jiffies PGREP-PATTERN -> summed jiffies
+  local total=0 pid fields
+  for pid in $(pgrep -f "$1" || true); do
+    fields="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + fields))
+  done
+  echo "$total"
+}
+shares_snapshot() { echo "$(cpu_snapshot) $(proc_jiffies styrbord-intake) $(proc_jiffies 'postgres') $(proc_jiffies 'tansu')"; }
+shares_since() { # shares_since "SNAPSHOT" -> "intake X %, PostgreSQL Y %, broker Z %" of the machine
+  awk -v before="$1" -v after="$(shares_snapshot)" 'BEGIN { split(before, b, " "); split(after, a, " ");
+    total = a[2] - b[2]; if (total <= 0) total = 1;
+    printf "intake %.0f %%, PostgreSQL %.0f %%, broker %.0f %%",
+      100 * (a[3] - b[3]) / total, 100 * (a[4] - b[4]) / total, 100 * (a[5] - b[5]) / total }'
+}
 field() { sed -n "s/.* $1=\([0-9.na]*\).*/\1/p" | tail -n1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -87,10 +105,12 @@ log "warming up"
 wrk -t2 -c"$CONNECTIONS" -d3s -s bench/post_need.lua "http://127.0.0.1:$P1" >/dev/null
 log "2. one instance: ${SECONDS_PER_RUN}s, $CONNECTIONS connections"
 CPU_BEFORE="$(cpu_snapshot)"
+SHARES_BEFORE="$(shares_snapshot)"
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -s bench/post_need.lua "http://127.0.0.1:$P1" >"$WORK/one.out"
 ONE_REQ="$(field requests <"$WORK/one.out")"; ONE_SEC="$(field seconds <"$WORK/one.out")"
 ONE_BAD="$(field non2xx <"$WORK/one.out")"
 ONE_CPU="$(cpu_busy "$CPU_BEFORE")"
+ONE_SHARES="$(shares_since "$SHARES_BEFORE")"
 ONE_RATE="$(awk -v r="$ONE_REQ" -v s="$ONE_SEC" 'BEGIN { printf "%.0f", r / s }')"
 
 log "3. two instances: ${SECONDS_PER_RUN}s, $((CONNECTIONS / 2)) connections each"
@@ -160,7 +180,7 @@ cat <<TABLE
 Intake benchmark — $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), Idempotency-Key on every POST: $KEYS
   PostgreSQL kit single-row inserts        $PG_RATE /s
   one instance, POST /v1/needs             $ONE_RATE /s   ($ONE_BAD non-2xx)   ratio to kit inserts $(ratio "$ONE_RATE" "$PG_RATE")  (target >= 0.5)
-                                           machine CPU busy $ONE_CPU % of $(nproc) cores (intake, PostgreSQL, broker, relay and wrk share them)
+                                           machine CPU busy $ONE_CPU % of $(nproc) cores: $ONE_SHARES
   two instances, round-robin               $TWO_RATE /s   ($TWO_BAD non-2xx)   ratio to one instance $(ratio "$TWO_RATE" "$ONE_RATE")  (target >= 1.7)
                                            machine CPU busy $TWO_CPU %
   at 80 % of one instance ($TARGET_RATE /s)    $LAT
