@@ -85,18 +85,20 @@ public enum CloudEventError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// The JSON settings every event contract uses: ISO 8601 dates, sorted keys.
+/// The JSON settings every event contract uses: ISO 8601 dates, sorted keys. One shared
+/// encoder and decoder (both are Sendable and keep no state between calls): making one
+/// per call was a measurable part of a request's CPU time.
 public enum EventJSON {
-    public static var encoder: JSONEncoder {
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
-    }
+    }()
 
-    public static var decoder: JSONDecoder {
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
-    }
+    }()
 }

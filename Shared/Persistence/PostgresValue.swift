@@ -141,25 +141,34 @@ public struct PostgresBytes: PostgresCodable, Equatable {
 }
 
 /// A `json`/`jsonb` value holding an `Encodable`/`Decodable` Swift value.
+/// Shared by every `PostgresJSON` (a generic type cannot hold static stored properties).
+private let postgresJSONEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return encoder
+}()
+
+private let postgresJSONDecoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    return decoder
+}()
+
 public struct PostgresJSON<Value: Codable & Sendable>: PostgresCodable {
     public var value: Value
     public init(_ value: Value) { self.value = value }
 
     public var postgresText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
         // Encoding a Codable value into JSON only fails for non-finite floats, which the
         // domain never stores; fall back to null rather than crash.
-        guard let data = try? encoder.encode(value) else { return "null" }
+        guard let data = try? postgresJSONEncoder.encode(value) else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }
 
     public init(postgresText text: String) throws(PostgresError) {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
         do {
-            value = try decoder.decode(Value.self, from: Data(text.utf8))
+            value = try postgresJSONDecoder.decode(Value.self, from: Data(text.utf8))
         } catch {
             throw PostgresError(kind: .decoding, message: "cannot decode JSON as \(Value.self): \(error)")
         }

@@ -141,6 +141,22 @@ struct IntakeTests {
         let read = try await HTTP.get(system.url("intake", "/v1/needs/\(id)"), token: token)
         #expect(read.object["title"] as? String == title)
         #expect((read.object["contact"] as? [String: Any])?["name"] as? String == "Åsa Öberg")
+        // The structured fields are stored from the answer's JSON: read back exactly as answered.
+        func canonical(_ value: Any?) throws -> String {
+            guard let value else { return "absent" }
+            return String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+        }
+        for key in ["expectedBenefits", "roughCost", "contact", "links"] {
+            #expect(try canonical(read.object[key]) == canonical(created.object[key]), "\(key)")
+            #expect(read.object[key] != nil, "\(key) was sent")
+        }
+        var bare = Self.need("Utan kostnad och kontakt", organisation: "aldre-vard-omsorg")
+        bare["roughCost"] = nil
+        bare["contact"] = nil
+        let bareCreated = try await HTTP.post(system.url("intake", "/v1/needs"), bare, token: token)
+        let bareId = try #require(bareCreated.object["initiativeId"] as? String)
+        let bareRead = try await HTTP.get(system.url("intake", "/v1/needs/\(bareId)"), token: token)
+        #expect(bareRead.status == 200 && bareRead.object["roughCost"] == nil && bareRead.object["contact"] == nil)
 
         var bad = Self.need(organisation: "aldre-vard-omsorg")
         bad["title"] = "x"

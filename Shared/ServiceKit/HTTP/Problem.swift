@@ -103,10 +103,15 @@ extension Request {
 
 /// JSON request bodies with the project's decoder settings.
 public enum JSONRequest {
-    /// Decodes `buffer`; a malformed body becomes a 422 problem naming the field and rule.
-    public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+    /// ISO 8601 dates; one shared instance.
+    private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Decodes `buffer`; a malformed body becomes a 422 problem naming the field and rule.
+    public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
@@ -150,13 +155,13 @@ extension DecodingError {
 
 /// JSON responses with the project's encoder settings.
 public enum JSONResponse {
-    /// Sorted keys, unescaped slashes, ISO 8601 dates.
-    public static var encoder: JSONEncoder {
+    /// Sorted keys, unescaped slashes, ISO 8601 dates; one shared instance.
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
-    }
+    }()
 
     public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws
         -> Response

@@ -78,11 +78,12 @@ struct NeedRepository: Sendable {
                     draftedBy: identity.subject, draftedAt: now),
                 source: eventSource, subject: id.description, time: now, extensions: trace)
         let response = try StoredResponse.json(resource, status: .created, location: "/v1/needs/\(id)", etag: resource.etag)
+        // The structured fields are taken from the answer's JSON ($10), which is encoded
+        // anyway, rather than encoded once more each.
         let values: [(any PostgresEncodable)?] = [
             id.rawValue, need.organisationId.rawValue, need.track.rawValue, need.title, need.description,
             need.category.rawValue, need.driver.rawValue, need.goalArea?.rawValue, need.targetGroups.map(\.rawValue),
-            PostgresJSON(need.expectedBenefits ?? []), need.roughCost.map(PostgresJSON.init), need.urgency?.rawValue,
-            need.contact.map(PostgresJSON.init), PostgresJSON(need.links ?? []), status.rawValue, identity.subject, now,
+            String(decoding: response.body, as: UTF8.self), need.urgency?.rawValue, status.rawValue, identity.subject, now,
             submitted ? now : nil, submitted ? identity.subject : nil,
         ]
         let remembered = idempotency.map {
@@ -97,18 +98,19 @@ struct NeedRepository: Sendable {
                                        goal_area, target_groups, expected_benefits, rough_cost, urgency, contact, links,
                                        status, created_by, created_at, updated_at, submitted_at, submitted_by)
                     SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text[],
-                           $10::jsonb, $11::jsonb, $12::text, $13::jsonb, $14::jsonb, $15::text, $16::text,
-                           $17::timestamptz, $17::timestamptz, $18::timestamptz, $19::text
-                    FROM org
+                           answer -> 'expectedBenefits', NULLIF(answer -> 'roughCost', 'null'), $11::text,
+                           NULLIF(answer -> 'contact', 'null'), answer -> 'links', $12::text, $13::text,
+                           $14::timestamptz, $14::timestamptz, $15::timestamptz, $16::text
+                    FROM org, (SELECT $10::jsonb AS answer) a
                     RETURNING initiative_id
                 ), event AS (
                     INSERT INTO outbox (\(Outbox.columns))
-                    SELECT $20::text, $21::text, $22::text, $23::text, $24::jsonb, $25::bytea FROM need
+                    SELECT $17::text, $18::text, $19::text, $20::text, $21::jsonb, $22::bytea FROM need
                     RETURNING 1
                 ), remembered AS (
                     INSERT INTO idempotency_keys (\(Idempotency.columns))
-                    SELECT $26::text, $27::text, $28::text, $29::text, $30::integer, $31::bytea, $32::text, $33::text
-                    FROM need WHERE $27::text IS NOT NULL
+                    SELECT $23::text, $24::text, $25::text, $26::text, $27::integer, $28::bytea, $29::text, $30::text
+                    FROM need WHERE $24::text IS NOT NULL
                     RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM need) AS created, (SELECT count(*) FROM event) AS events
