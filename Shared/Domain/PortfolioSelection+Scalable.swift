@@ -1,11 +1,12 @@
 /// A fast pass for pools too large to search exactly (thousands of candidates): greedy by
 /// value per scaled resource with dependencies taken as bundles and the innovation share
-/// steered as it fills, then an exchange pass near the margin, then the core step: the
-/// candidates nearest the greedy margin are searched exactly by the branch and bound with
-/// everything else held as the greedy left it (the "core problem" idea from knapsack
-/// solving). Its proven bound is the
-/// tightest of the root relaxations (the surrogate knapsack and one fractional knapsack
-/// per budget and the capacity), so the reported gap is a guarantee, not an estimate.
+/// steered as it fills (once more with the budgets priced by the Lagrangian dual), then an
+/// exchange pass near the margin, then the core step: the candidates nearest the greedy
+/// margin are searched exactly by the branch and bound with everything else held as the
+/// greedy left it (the "core problem" idea from knapsack solving). Its proven bound is the
+/// tightest of the root relaxations (the surrogate knapsack, one fractional knapsack per
+/// budget and the capacity, and the Lagrangian dual keeping dependency forests), so the
+/// reported gap is a guarantee, not an estimate.
 /// Time O(n log n) for the sort plus O(n · budgets) for the fill; the core step costs at
 /// most `coreNodeLimit` nodes over `coreSize` candidates, whatever the pool's size.
 extension PortfolioSelection {
