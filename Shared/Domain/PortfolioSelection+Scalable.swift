@@ -189,12 +189,7 @@ private struct Fill {
         }
         let order = items.indices.sorted { ratio[$0] == ratio[$1] ? items[$0].id < items[$1].id : ratio[$0] > ratio[$1] }
         repairBalance(order: order)
-        for item in order where !chosen[item] {
-            let bundle = self.bundle(item)
-            guard fits(bundle) else { continue }
-            take(bundle)
-            if !balanceHolds() { for member in bundle { drop(member) } }
-        }
+        fillFree(in: order)
         improve()
         dropAndRefill(order: order)
     }
@@ -378,7 +373,13 @@ private struct Fill {
             }
         }
         // Fill what the exchanges freed.
-        for item in items.indices.sorted(by: { ratio[$0] > ratio[$1] }) where !chosen[item] {
+        fillFree(in: items.indices.sorted(by: { ratio[$0] > ratio[$1] }))
+    }
+
+    /// Takes, in `order`, every candidate (with what it needs) that still fits and keeps
+    /// the balance.
+    mutating func fillFree(in order: [Int]) {
+        for item in order where !chosen[item] {
             let bundle = self.bundle(item)
             guard fits(bundle) else { continue }
             take(bundle)

@@ -149,12 +149,7 @@ public final class KafkaConsumer: Sendable {
         let handle = self.handle
         try await worker.run { () throws(KafkaError) -> Void in
             guard rd_kafka_assignment_lost(handle.pointer) == 0 else { return }
-            var assigned: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
-            guard rd_kafka_assignment(handle.pointer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR, let assigned else { return }
-            defer { rd_kafka_topic_partition_list_destroy(assigned) }
-            let owned = Set(UnsafeBufferPointer(start: assigned.pointee.elems, count: Int(assigned.pointee.cnt)).map {
-                PartitionKey(topic: String(cString: $0.topic), partition: $0.partition)
-            })
+            let owned = Set(Self.assigned(handle))
             let targets = offsets.filter { owned.contains($0.key) }
             guard !targets.isEmpty else { return }
             guard let list = rd_kafka_topic_partition_list_new(Int32(targets.count)) else {
@@ -176,15 +171,18 @@ public final class KafkaConsumer: Sendable {
     /// The partitions currently assigned to this member.
     public func assignment() async -> [(topic: String, partition: Int32)] {
         let handle = self.handle
-        let keys: [PartitionKey] = await worker.run { () -> [PartitionKey] in
-            var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
-            guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            return UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)).map {
-                PartitionKey(topic: String(cString: $0.topic), partition: $0.partition)
-            }
-        }
+        let keys: [PartitionKey] = await worker.run { () -> [PartitionKey] in Self.assigned(handle) }
         return keys.map { ($0.topic, $0.partition) }
+    }
+
+    /// The assigned partitions; call on the worker queue.
+    private static func assigned(_ handle: RDKafkaHandle) -> [PartitionKey] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
+        guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)).map {
+            PartitionKey(topic: String(cString: $0.topic), partition: $0.partition)
+        }
     }
 
     /// How far this member is behind on each assigned partition: the partition's high
