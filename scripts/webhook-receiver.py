@@ -80,6 +80,11 @@ def handler_for(state: State):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
+            if len(body) < length:
+                # The sender went away in the middle of the request (killed, say): nothing
+                # was delivered, so nothing is recorded or answered.
+                self.close_connection = True
+                return
             if self.path == "/_control":
                 command = json.loads(body or b"{}")
                 with state.lock:
