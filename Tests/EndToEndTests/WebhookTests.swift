@@ -184,7 +184,6 @@ struct WebhookTests {
             try await Self.deliveries(system, id).first?["status"] as? String == "delivered"
         }
         let received = try receiver.deliveries()
-        #expect(received.count >= 1 && received.count <= 2, "the first send may have reached the receiver before the kill")
         #expect(Set(received.map { $0.headers["styrbord-webhook-id"] }).count == 1, "one delivery id, whatever the resends")
         #expect(received.allSatisfy { Self.signatureVerifies($0, secret: secret) })
         #expect(received.allSatisfy { $0.body.contains(initiative) })
@@ -198,6 +197,9 @@ struct WebhookTests {
         let log = try await HTTP.get(system.url("notifications", "/v1/webhooks/\(id)/deliveries/\(deliveryId)/attempts"))
         let logged = log.object["items"] as? [[String: Any]] ?? []
         #expect(attempts >= 2 && logged.count == attempts - 1, "attempts \(attempts), logged \(logged.count)")
+        // Every request that reached the receiver (the held ones arrive in full before the
+        // kill and are recorded when the receiver wakes) was one of the counted attempts.
+        #expect(received.count >= 1 && received.count <= attempts, "received \(received.count), attempts \(attempts)")
         #expect(logged.last?["succeeded"] as? Bool == true)
     }
 
