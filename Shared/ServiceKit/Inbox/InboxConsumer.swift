@@ -212,8 +212,19 @@ public struct InboxConsumer: Service {
     }
 
     /// Publishes the record unchanged to the dead-letter topic with the reason and where
-    /// it came from, and waits for the broker's acknowledgement before moving on.
+    /// it came from, and waits for the broker's acknowledgement before moving on. The
+    /// inbox then remembers the record by its place in the log (`kafka:<topic>/<partition>/
+    /// <offset>`; a malformed record has no event id), so a redelivery after a rebalance
+    /// does not dead-letter it twice.
     private func deadLetter(_ message: KafkaMessage, reason: String) async throws {
+        let key = "kafka:\(message.topic)/\(message.partition)/\(message.offset)"
+        let seen = try await pool.withConnection { connection in
+            try await connection.query("SELECT 1 AS seen FROM inbox WHERE consumer = $1 AND event_id = $2", [name, key])
+        }
+        guard seen.isEmpty else {
+            duplicates.increment()
+            return
+        }
         logger.error(
             "event sent to the dead-letter topic",
             metadata: ["reason": "\(reason)", "topic": "\(message.topic)", "partition": "\(message.partition)",
@@ -226,6 +237,13 @@ public struct InboxConsumer: Service {
         headers.append(KafkaHeader(key: "dlq-original-offset", text: String(message.offset)))
         _ = try await producer.send(
             KafkaOutgoingMessage(topic: deadLetterTopic, key: message.key, value: message.value, headers: headers))
+        try await pool.withConnection { connection in
+            try await connection.execute(
+                """
+                INSERT INTO inbox (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)
+                VALUES ($1, $2, 'dead-letter', $3, $4, $5) ON CONFLICT DO NOTHING
+                """, [name, key, message.topic, message.partition, message.offset])
+        }
         deadLettered.increment()
     }
 }
